@@ -1,0 +1,58 @@
+"""The batch job: files in, four Parquet tables and a run record out."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import apache_beam as beam
+from apache_beam.pvalue import AsSingleton
+
+from pipeline.graph import GraphConfig, ProcessArticles
+from pipeline.run_record import versions, write_record
+from pipeline.schemas import TABLES
+from pipeline.sinks import WritePartitionedBatch, ensure_dir, join, remove_stale
+from pipeline.sources import ReadArticleFiles
+from transforms.dedup import DUPLICATES
+
+
+def default_run_key(patterns: list[str]) -> str:
+    """Same inputs -> same key -> same file names, so a re-run replaces instead of adding."""
+    return hashlib.sha256("\n".join(sorted(set(patterns))).encode()).hexdigest()[:12]
+
+
+def build_batch(p: beam.Pipeline, patterns: list[str], output: str, config: GraphConfig, run_key: str,
+                run_id: str, shards: int = 1, started: float | None = None) -> None:
+    started = started or time.time()
+    for table in TABLES:
+        ensure_dir(join(output, table))
+    raw = p | "Read files" >> ReadArticleFiles(patterns, config.max_input_bytes)
+    tables = raw | "Process" >> ProcessArticles(config)
+    written = [
+        tables[name] | f"Write {name}" >> WritePartitionedBatch(output, name, run_key, shards) for name in TABLES
+    ]
+    paths = written | "All files" >> beam.Flatten() | "File list" >> beam.combiners.ToList()
+    counted = {
+        "inputs": raw,
+        "articles": tables["articles"],
+        "errors": tables["errors"],
+        "duplicates": tables[DUPLICATES],
+        "entities": tables["entities"],
+        "quotes": tables["quotes"],
+    }
+    counts = {
+        name: AsSingleton(pcoll | f"Count {name}" >> beam.combiners.Count.Globally())
+        for name, pcoll in counted.items()
+    }
+    base = {"run_id": run_id, "run_key": run_key, "inputs": list(patterns), "output": output,
+            "mode": "batch", "model": config.model, "components": list(config.components),
+            "versions": versions()}
+
+    def finish(_, files, **count_values):
+        stale = remove_stale(files, output, run_key)
+        record = dict(base, counts=count_values, files_written=len(files), files_replaced_or_removed=len(stale),
+                      seconds=time.time() - started)
+        yield write_record(output, record)
+
+    _ = p | "Run record start" >> beam.Create([None]) | "Run record" >> beam.FlatMap(
+        finish, files=AsSingleton(paths), **counts)

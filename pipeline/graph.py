@@ -1,0 +1,58 @@
+"""The pipeline graph, shared by batch and streaming: raw inputs in, four tables of rows out.
+
+    raw inputs -> parse -> clean -> dedup -> reshuffle -> batch -> annotate (one spaCy pass)
+         \\___________ any failure, with stage + reason + raw payload ___________> errors
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import apache_beam as beam
+
+from pipeline import __version__
+from transforms.beam_steps import ENTITIES, ERRORS, QUOTES, AnnotateArticles, CleanArticle, ParseInput
+from transforms.dedup import DUPLICATES, DropExactDuplicates
+from transforms.nlp_model import DEFAULT_COMPONENTS, DEFAULT_MODEL
+
+
+@dataclasses.dataclass(frozen=True)
+class GraphConfig:
+    model: str = DEFAULT_MODEL
+    components: tuple[str, ...] = DEFAULT_COMPONENTS
+    nlp_batch_size: int = 32
+    max_input_bytes: int = 20_000_000
+    pipeline_version: str = __version__
+
+
+class ProcessArticles(beam.PTransform):
+    """Raw inputs -> {'articles', 'entities', 'quotes', 'errors', 'duplicates'} PCollections of rows."""
+
+    def __init__(self, config: GraphConfig, dedup: beam.PTransform | None = None):
+        super().__init__()
+        self.config = config
+        self.dedup = dedup or DropExactDuplicates()
+
+    def expand(self, raw_inputs):
+        cfg = self.config
+        parsed = raw_inputs | "Parse" >> beam.ParDo(ParseInput(cfg.max_input_bytes)).with_outputs(
+            ERRORS, main="articles")
+        cleaned = parsed.articles | "Clean" >> beam.ParDo(CleanArticle(cfg.pipeline_version)).with_outputs(
+            ERRORS, main="articles")
+        deduped = cleaned.articles | "Dedup" >> self.dedup
+        annotated = (
+            deduped["articles"]
+            # Without a reshuffle all work stays on the worker that read the files.
+            | "Spread work" >> beam.Reshuffle()
+            | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=cfg.nlp_batch_size)
+            | "Annotate" >> beam.ParDo(AnnotateArticles(cfg.model, cfg.components, cfg.nlp_batch_size)).with_outputs(
+                ERRORS, ENTITIES, QUOTES, main="articles")
+        )
+        errors = (parsed[ERRORS], cleaned[ERRORS], annotated[ERRORS]) | "All errors" >> beam.Flatten()
+        return {
+            "articles": annotated.articles,
+            "entities": annotated[ENTITIES],
+            "quotes": annotated[QUOTES],
+            "errors": errors,
+            DUPLICATES: deduped[DUPLICATES],
+        }

@@ -1,0 +1,59 @@
+"""The run record: a small JSON file per run beside the tables, and the summary printed from it.
+
+It is what makes "no input is ever lost" checkable: inputs = articles + errors + duplicates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+
+from pipeline import __version__
+from pipeline.sinks import ensure_dir, join
+
+RUNS_DIR = "_runs"
+COUNTED = ("inputs", "articles", "errors", "duplicates")
+
+
+def versions() -> dict[str, str]:
+    import pyarrow
+    import spacy
+
+    return {"pipeline": __version__, "apache_beam": beam.__version__, "spacy": spacy.__version__,
+            "pyarrow": pyarrow.__version__, "python": platform.python_version()}
+
+
+def reconciles(counts: dict[str, int]) -> bool:
+    return counts["inputs"] == counts["articles"] + counts["errors"] + counts["duplicates"]
+
+
+def summary_line(record: dict[str, Any]) -> str:
+    c = record["counts"]
+    verdict = "OK" if reconciles(c) else "MISMATCH"
+    return (f"inputs={c['inputs']} = articles={c['articles']} + errors={c['errors']} + "
+            f"duplicates={c['duplicates']} [{verdict}]  entities={c.get('entities', 0)} "
+            f"quotes={c.get('quotes', 0)}  files={record.get('files_written', 0)}  "
+            f"seconds={record.get('seconds', 0):.1f}")
+
+
+def write_record(root: str, record: dict[str, Any]) -> str:
+    folder = join(root, RUNS_DIR)
+    ensure_dir(folder)
+    path = join(folder, f"run-{record['run_id']}.json")
+    with FileSystems.create(path, mime_type="application/json") as fh:
+        fh.write(json.dumps(record, indent=1, default=str).encode("utf-8"))
+    return path
+
+
+def read_record(path: str) -> dict[str, Any]:
+    with FileSystems.open(path) as fh:
+        return json.loads(fh.read().decode("utf-8"))
+
+
+def new_run_id(run_key: str) -> str:
+    return f"{dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%S%fZ')}-{run_key}"

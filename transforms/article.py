@@ -1,0 +1,65 @@
+"""From a parsed raw article to a cleaned `articles` row (everything but the NLP annotations)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from transforms.clean_text import clean_text, normalise_unicode
+from transforms.html_extract import extract_html
+from transforms.ids import article_id, content_hash
+from transforms.language import detect_language
+from transforms.parse import parse_timestamp
+from transforms.records import StageError
+
+STAGE = "clean"
+_WORD = re.compile(r"\w+")
+
+
+def prepare_article(raw: dict[str, Any], now: dt.datetime, pipeline_version: str) -> dict[str, Any]:
+    """Clean a raw article into an articles row plus `dt`; StageError('clean', ...) if nothing is left."""
+    title = raw.get("title")
+    url = raw.get("url")
+    published = raw.get("published_at")
+    authors = list(raw.get("authors") or [])
+    language = raw.get("language")
+    body = raw.get("text")
+    if not (body or "").strip() and raw.get("html"):
+        page = extract_html(raw["html"], url=url)
+        body = page.text
+        title = title or page.title
+        url = url or page.url
+        authors = authors or page.authors
+        language = language or page.language
+        if published is None and page.published:
+            try:
+                published = parse_timestamp(page.published)
+            except StageError:
+                published = None
+    cleaned = clean_text(body or "", title=title)
+    if not cleaned.text.strip():
+        raise StageError(STAGE, "no article text left after cleaning (page furniture only?)")
+    title = normalise_unicode(title).strip() if title else None
+    authors = authors or cleaned.authors
+    text = cleaned.text
+    detected = detect_language(text)
+    return {
+        "article_id": article_id(raw.get("id"), url, text),
+        "source_uri": raw["source_uri"],
+        "url": url,
+        "title": title or None,
+        "text": text,
+        "published_at": published,
+        "ingested_at": now,
+        "language": (language or detected or None),
+        "word_count": len(_WORD.findall(text)),
+        "content_hash": content_hash(text),
+        "pipeline_version": pipeline_version,
+        "model": None,
+        "source": raw.get("source"),
+        "authors": authors,
+        "nlp_status": "pending",
+        "duplicate_of": None,
+        "dt": (published or now).date().isoformat(),
+    }

