@@ -47,6 +47,8 @@ def gunzip(data: bytes, limit: int) -> bytes:
         rest = d.unused_data
         d = zlib.decompressobj(wbits=47)
         out += d.decompress(rest, limit + 1 - len(out))
+    if not d.eof and len(out) <= limit:
+        raise zlib.error("truncated stream (no gzip end marker)")
     return out
 
 

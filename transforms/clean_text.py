@@ -43,8 +43,9 @@ _NOISE_LINES = [
     r"all rights reserved.{0,100}|©.{0,120}|copyright ©?.{0,120}",
     r"(reporting|editing|additional reporting) by .{0,120}",
 ]
-NOISE_LINE = re.compile(r"^\s*(?:" + "|".join(_NOISE_LINES) + r")\s*[.!]?\s*$", re.I)
-BYLINE = re.compile(r"^\s*by\s+((?:[A-Z][\w'’.-]+\s?){1,4}(?:(?:,|\sand)\s+(?:[A-Z][\w'’.-]+\s?){1,4})*)\s*$")
+NOISE_LINE = re.compile(r"^\s*(?:" + "|".join(_NOISE_LINES) + r")\s*[.!]?\s*$")
+_NAME = r"[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3}"
+BYLINE = re.compile(rf"^\s*(?:By|BY|by)\s+({_NAME}(?:\s*(?:,|\band\b|&)\s*{_NAME})*)\s*$")
 DATELINE = re.compile(r"^((?:[A-Z][A-Z.'’-]+\s?){1,4}(?:,\s+[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)?)\s+[—–-]{1,2}\s+(?=\S)")
 
 
@@ -108,7 +109,7 @@ def clean_text(text: str, title: str | None = None) -> Cleaned:
             continue
         byline = BYLINE.match(para)
         if byline and i < 6:
-            result.authors.extend(a.strip() for a in re.split(r",|\band\b", byline.group(1)) if a.strip())
+            result.authors.extend(a.strip() for a in re.split(r",|\band\b|&", byline.group(1)) if a.strip())
             result.removed.append(para)
             continue
         if title_key and paragraph_key(para) == title_key:

@@ -1,0 +1,65 @@
+import pytest
+
+from transforms.clean_text import clean_text, drop_repeated_paragraphs, is_noise, split_paragraphs
+from transforms.ids import article_id, content_hash, normalise_url
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["0", "41", "12 Comments", "Share", "Tweet", "Leave a Reply", "Advertisement",
+     "Subscribe to our newsletter for daily updates", "Read more: Council votes on budget",
+     "Related: Mayor under fire", "(Photo: Jane Doe/Reuters)", "We use cookies to improve your experience.",
+     "Share this article", "Comments"],
+)
+def test_noise_lines(line):
+    assert is_noise(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Carney said 41 people were hurt.", "“We share the concern,” she said.", "Read the report before voting.",
+     "The advertisement campaign cost $2 million."],
+)
+def test_article_lines_are_not_noise(line):
+    assert not is_noise(line)
+
+
+def test_kyiv_sample_cleaning(kyiv_text):
+    body = kyiv_text.split("\n", 1)[1]
+    cleaned = clean_text(body).text
+    paragraphs = cleaned.split("\n\n")
+    assert "0" not in paragraphs and "41" not in paragraphs
+    assert "Leave a Reply" not in cleaned
+    assert cleaned.count("Carney joined Zelenskyy for a ceremony") == 1
+    assert paragraphs[0].startswith("Canadian Prime Minister Mark Carney")
+
+
+def test_repeated_paragraph_compares_quotes_and_space():
+    paras = ["Caption: the mayor's plan was approved on Monday.", "Lead.",
+             "Caption:  the mayor’s plan was approved on Monday."]
+    assert drop_repeated_paragraphs(paras) == ["Lead.", paras[2]]
+
+
+def test_mojibake_fixed_but_curly_quotes_kept():
+    cleaned = clean_text("The cafÃ© owner said â€œwe donâ€™t knowâ€\x9d.").text
+    assert "café" in cleaned and "don’t" in cleaned and "“" in cleaned
+
+
+def test_byline_and_dateline_become_metadata():
+    cleaned = clean_text("By Jane Doe and John Roe\n\nNAIROBI, Kenya — Health officials said on Monday.")
+    assert cleaned.authors == ["Jane Doe", "John Roe"]
+    assert cleaned.dateline == "NAIROBI, Kenya"
+    assert cleaned.text == "Health officials said on Monday."
+
+
+def test_hard_wrapped_lines_rejoin():
+    text = ("This is a long line of a hard wrapped article body that goes\n"
+            "on to the next line and ends here.")
+    assert split_paragraphs(text) == [text.replace("\n", " ")]
+
+
+def test_ids_are_deterministic():
+    assert normalise_url("https://WWW.Example.com/a/?utm_source=x#frag") == "https://example.com/a"
+    assert article_id(None, "https://example.com/a/", "t") == article_id(None, "https://www.example.com/a", "u")
+    assert article_id("given", "https://example.com", "t") == "given"
+    assert content_hash("He said “yes”.") == content_hash("he said  \"yes\".")
