@@ -8,10 +8,11 @@ files instead of adding rows, and readers never see a half-written file.
 
 from __future__ import annotations
 
-import zlib
+import contextlib
 import logging
 import posixpath
 import uuid
+import zlib
 from collections.abc import Iterable
 
 import apache_beam as beam
@@ -36,10 +37,8 @@ def partition_dir(root: str, table: str, dt_value: str) -> str:
 def ensure_dir(path: str) -> None:
     if "://" in path:
         return  # object stores have no folders
-    try:
+    with contextlib.suppress(OSError):  # already there (Beam raises IOError for an existing folder)
         FileSystems.mkdirs(path)
-    except OSError:
-        pass  # already there (Beam raises IOError for an existing folder)
 
 
 def write_parquet(table_name: str, rows: Iterable[dict], final_path: str) -> int:
@@ -49,18 +48,17 @@ def write_parquet(table_name: str, rows: Iterable[dict], final_path: str) -> int
     ensure_dir(folder)
     tmp_path = join(folder, f".{posixpath.basename(final_path)}.{uuid.uuid4().hex}.tmp")
     count = 0
-    with FileSystems.create(tmp_path) as raw:
-        with pq.ParquetWriter(raw, schema, compression="zstd") as writer:
-            batch: list[dict] = []
-            for row in rows:
-                batch.append(row)
-                if len(batch) >= ROWS_PER_BATCH:
-                    writer.write_table(to_table(table_name, batch))
-                    count += len(batch)
-                    batch = []
-            if batch or count == 0:
-                writer.write_table(to_table(table_name, batch) if batch else schema.empty_table())
+    with FileSystems.create(tmp_path) as raw, pq.ParquetWriter(raw, schema, compression="zstd") as writer:
+        batch: list[dict] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= ROWS_PER_BATCH:
+                writer.write_table(to_table(table_name, batch))
                 count += len(batch)
+                batch = []
+        if batch or count == 0:
+            writer.write_table(to_table(table_name, batch) if batch else schema.empty_table())
+            count += len(batch)
     if FileSystems.exists(final_path):
         FileSystems.delete([final_path])
     FileSystems.rename([tmp_path], [final_path])

@@ -67,7 +67,8 @@ def raw_inputs_from_file(path: str, data: bytes, max_input_bytes: int) -> Iterat
         try:
             data = gunzip(data, max_input_bytes)
         except zlib.error as exc:
-            yield {"source_uri": path, "payload": data, "format": fmt or "unknown", "read_error": f"corrupt gzip: {exc}"}
+            yield {"source_uri": path, "payload": data, "format": fmt or "unknown",
+                   "read_error": f"corrupt gzip: {exc}"}
             return
     if gz and len(data) > max_input_bytes:
         yield {"source_uri": path, "payload": data[:max_input_bytes], "format": fmt or "unknown",

@@ -31,7 +31,9 @@ INPUTS = [
 def test_routing_and_counts():
     with TestPipeline(runner="FnApiRunner") as p:
         out = p | beam.Create(INPUTS) | ProcessArticles(GraphConfig())
-        assert_that(out["articles"] | "ids" >> beam.Map(lambda r: (r["article_id"], r["source_uri"], r["nlp_status"][:7])),
+        articles = out["articles"] | "ids" >> beam.Map(
+            lambda r: (r["article_id"], r["source_uri"], r["nlp_status"][:7]))
+        assert_that(articles,
                     equal_to([("a1", "mem://1", "ok"), ("de1", "mem://7", "skipped")]), label="articles")
         assert_that(out["errors"] | "err" >> beam.Map(lambda r: (r["source_uri"], r["stage"])),
                     equal_to([("mem://4", "parse"), ("mem://5", "parse"), ("mem://6", "parse")]), label="errors")
