@@ -21,6 +21,17 @@ def _pipeline_options(beam_args: list[str], runner: str, streaming: bool):
     return PipelineOptions(beam_args, runner=runner, streaming=streaming, save_main_session=False)
 
 
+def stage_times(result) -> str:
+    """CPU time spent in the timed stages, from the pipeline's metrics (where the runner reports them)."""
+    from pipeline.run_record import stage_seconds
+
+    try:
+        seconds = stage_seconds(result)
+    except Exception:  # noqa: BLE001 - some runners do not report metrics; the run itself succeeded
+        return "not reported by this runner"
+    return "  ".join(f"{name}={value:.1f}s" for name, value in seconds.items()) or "none recorded"
+
+
 def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
     import apache_beam as beam
 
@@ -39,14 +50,18 @@ def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
     run_key = args.run_key or default_run_key(patterns)
     run_id = new_run_id(run_key)
     config = GraphConfig(model=args.model, components=split_components(args.nlp_components),
-                         nlp_batch_size=args.nlp_batch_size, max_input_bytes=args.max_input_bytes)
+                         nlp_batch_size=args.nlp_batch_size, max_input_bytes=args.max_input_bytes,
+                         max_nlp_chars=args.max_nlp_chars)
     options = _pipeline_options(beam_args, args.runner, streaming=False)
     started = time.time()
     LOG.info("batch run %s: %d file(s) -> %s", run_id, sum(counts.values()), args.output)
-    with beam.Pipeline(options=options) as p:
-        build_batch(p, patterns, args.output, config, run_key, run_id, args.shards_per_partition, started)
+    p = beam.Pipeline(options=options)
+    build_batch(p, patterns, args.output, config, run_key, run_id, args.shards_per_partition, started)
+    result = p.run()
+    result.wait_until_finish()
     record = read_record(join(args.output, RUNS_DIR, f"run-{run_id}.json"))
     print(f"run {run_id}: {summary_line(record)}")
+    print(f"stage time (summed over workers): {stage_times(result)}")
     print(f"tables under {args.output}: articles/ entities/ quotes/ errors/ (dt= partitions); "
           f"run record {RUNS_DIR}/run-{run_id}.json")
     return 0

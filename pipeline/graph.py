@@ -22,6 +22,7 @@ class GraphConfig:
     components: tuple[str, ...] = DEFAULT_COMPONENTS
     nlp_batch_size: int = 32
     max_input_bytes: int = 20_000_000
+    max_nlp_chars: int = 300_000
     pipeline_version: str = __version__
 
 
@@ -45,8 +46,9 @@ class ProcessArticles(beam.PTransform):
             # Without a reshuffle all work stays on the worker that read the files.
             | "Spread work" >> beam.Reshuffle()
             | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=cfg.nlp_batch_size)
-            | "Annotate" >> beam.ParDo(AnnotateArticles(cfg.model, cfg.components, cfg.nlp_batch_size)).with_outputs(
-                ERRORS, ENTITIES, QUOTES, main="articles")
+            | "Annotate" >> beam.ParDo(
+                AnnotateArticles(cfg.model, cfg.components, cfg.nlp_batch_size, cfg.max_nlp_chars)
+            ).with_outputs(ERRORS, ENTITIES, QUOTES, main="articles")
         )
         errors = (parsed[ERRORS], cleaned[ERRORS], annotated[ERRORS]) | "All errors" >> beam.Flatten()
         return {

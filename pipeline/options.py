@@ -35,6 +35,10 @@ class NewsPipelineOptions(PipelineOptions):
             "--max_input_bytes", type=int, default=20_000_000,
             help="Largest accepted input (after gunzip); larger inputs become errors rows.")
         parser.add_argument(
+            "--max_nlp_chars", type=int, default=300_000,
+            help="Longest article text given to spaCy; longer articles are kept without entities and quotes, "
+                 "with the reason in nlp_status (the parser needs about 1 GB per 100k characters).")
+        parser.add_argument(
             "--shards_per_partition", type=int, default=1,
             help="Parquet files per table and dt partition in batch mode (raise for very large partitions).")
         parser.add_argument(

@@ -57,3 +57,18 @@ def read_record(path: str) -> dict[str, Any]:
 
 def new_run_id(run_key: str) -> str:
     return f"{dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%S%fZ')}-{run_key}"
+
+
+def stage_seconds(result) -> dict[str, float]:
+    """Seconds per timed stage (counters named *_ms in the pipeline's namespace), summed over workers."""
+    from apache_beam.metrics.metric import MetricsFilter
+
+    from transforms.records import METRICS_NAMESPACE as NAMESPACE
+
+    counters = result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))["counters"]
+    out: dict[str, float] = {}
+    for c in counters:
+        if c.key.metric.name.endswith("_ms"):
+            name = c.key.metric.name[: -len("_ms")]
+            out[name] = out.get(name, 0.0) + (c.committed or c.attempted or 0) / 1000
+    return dict(sorted(out.items()))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import posixpath
+import time
 import uuid
 import zlib
 from collections.abc import Iterable
@@ -19,8 +20,10 @@ import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
 
 from pipeline.schemas import TABLES, partition_of, to_table
+from transforms.records import METRICS_NAMESPACE as NAMESPACE
 
 LOG = logging.getLogger(__name__)
 ROWS_PER_BATCH = 5000
@@ -79,10 +82,14 @@ class WritePartitionedBatch(beam.PTransform):
             shard = zlib.crc32((row.get("article_id") or row["source_uri"]).encode()) % shards if shards > 1 else 0
             return (partition_of(row), shard), row
 
+        write_ms = Metrics.counter(NAMESPACE, "write_ms")
+
         def write(item) -> Iterable[str]:
             (dt_value, shard), group = item
             path = join(partition_dir(root, table, dt_value), f"part-{run_key}-{shard:05d}.parquet")
+            started = time.perf_counter()
             write_parquet(table, group, path)
+            write_ms.inc(int((time.perf_counter() - started) * 1000))
             yield path
 
         return (

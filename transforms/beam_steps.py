@@ -4,6 +4,7 @@ whatever that stage cannot handle, tagged ERRORS, with the raw payload and the r
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from typing import Any
 
@@ -15,13 +16,13 @@ from transforms.annotate import rows_from_doc
 from transforms.article import prepare_article
 from transforms.nlp_model import load_model
 from transforms.parse import parse_input
-from transforms.records import StageError, error_row, utcnow
+from transforms.records import METRICS_NAMESPACE, StageError, error_row, utcnow
 
 ERRORS = "errors"
 ENTITIES = "entities"
 QUOTES = "quotes"
 LOG = logging.getLogger(__name__)
-NAMESPACE = "news_pipeline"
+NAMESPACE = METRICS_NAMESPACE
 
 
 def _unexpected(stage: str, exc: BaseException) -> str:
@@ -56,9 +57,11 @@ class CleanArticle(beam.DoFn):
 
     def __init__(self, pipeline_version: str):
         self.pipeline_version = pipeline_version
+        self.clean_ms = Metrics.counter(NAMESPACE, "clean_ms")
 
     def process(self, article: dict[str, Any]):
         raw = article.pop("_raw")
+        started = time.perf_counter()
         try:
             row = prepare_article(article, utcnow(), self.pipeline_version)
         except StageError as exc:
@@ -67,6 +70,8 @@ class CleanArticle(beam.DoFn):
         except Exception as exc:  # noqa: BLE001
             yield pvalue.TaggedOutput(ERRORS, error_row(raw, "clean", _unexpected("clean", exc)))
             return
+        finally:
+            self.clean_ms.inc(int((time.perf_counter() - started) * 1000))
         row["_raw"] = raw
         yield row
 
@@ -78,11 +83,14 @@ class AnnotateArticles(beam.DoFn):
     model's skips NER and quotes with the reason in `nlp_status` instead of producing garbage.
     """
 
-    def __init__(self, model: str, components: tuple[str, ...], batch_size: int):
+    def __init__(self, model: str, components: tuple[str, ...], batch_size: int, max_nlp_chars: int = 300_000):
         self.model = model
         self.components = tuple(components)
         self.batch_size = batch_size
+        self.max_nlp_chars = max_nlp_chars
         self.nlp = None
+        self.nlp_ms = Metrics.counter(NAMESPACE, "annotate_spacy_ms")
+        self.rows_ms = Metrics.counter(NAMESPACE, "annotate_rules_ms")
 
     def setup(self):
         self.nlp = load_model(self.model, self.components)
@@ -95,19 +103,28 @@ class AnnotateArticles(beam.DoFn):
             if lang and lang != nlp.lang:
                 row["nlp_status"] = f"skipped: language '{lang}' is not the model's '{nlp.lang}'"
                 yield self._article(row)
+            elif len(row["text"]) > self.max_nlp_chars:
+                # spaCy's parser needs about 1 GB per 100k characters: keep the article, skip NLP.
+                row["nlp_status"] = (f"skipped: text has {len(row['text'])} characters, over --max_nlp_chars "
+                                     f"{self.max_nlp_chars}")
+                yield self._article(row)
             else:
                 todo.append(row)
         if not todo:
             return
+        started = time.perf_counter()
         try:
             docs = list(nlp.pipe((r["text"] for r in todo), batch_size=self.batch_size))
         except Exception:  # noqa: BLE001 - retry one by one so one bad article cannot sink a batch
             docs = [None] * len(todo)
+        self.nlp_ms.inc(int((time.perf_counter() - started) * 1000))
         for row, doc in zip(todo, docs, strict=True):
             try:
                 if doc is None:
                     doc = nlp(row["text"])
+                started = time.perf_counter()
                 entities, quotes = rows_from_doc(doc)
+                self.rows_ms.inc(int((time.perf_counter() - started) * 1000))
             except Exception as exc:  # noqa: BLE001
                 yield pvalue.TaggedOutput(ERRORS, error_row(row["_raw"], "annotate", _unexpected("annotate", exc)))
                 continue

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any, TypedDict
 
 FORMATS = ("json", "txt", "html")
+METRICS_NAMESPACE = "news_pipeline"  # Beam counters of every stage live here
 
 
 class RawInput(TypedDict, total=False):
