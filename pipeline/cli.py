@@ -7,7 +7,7 @@ import logging
 import sys
 import time
 
-from pipeline.options import LOCAL_RUNNER, NewsPipelineOptions, split_components
+from pipeline.options import LOCAL_RUNNER, NewsPipelineOptions, default_local_workers, split_components
 
 LOG = logging.getLogger("pipeline")
 
@@ -18,6 +18,10 @@ def _pipeline_options(beam_args: list[str], runner: str, streaming: bool):
     if runner == LOCAL_RUNNER:
         # Chosen explicitly: the default DirectRunner would first try to download Prism.
         runner = "BundleBasedDirectRunner" if streaming else "FnApiRunner"
+        if not streaming and not any(a.startswith("--direct_num_workers") for a in beam_args):
+            # One spaCy process per core: the annotate step is CPU-bound.
+            beam_args = [*beam_args, f"--direct_num_workers={default_local_workers()}",
+                         "--direct_running_mode=multi_processing"]
     return PipelineOptions(beam_args, runner=runner, streaming=streaming, save_main_session=False)
 
 

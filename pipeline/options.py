@@ -6,6 +6,8 @@ exist in one place and be missing in another.
 
 from __future__ import annotations
 
+import os
+
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from transforms.nlp_model import DEFAULT_COMPONENTS, DEFAULT_MODEL
@@ -45,6 +47,11 @@ class NewsPipelineOptions(PipelineOptions):
             "--run_key", default=None,
             help="Name stem of this run's output files; defaults to a hash of the --input patterns, "
                  "so re-running the same inputs replaces the same files.")
+
+
+def default_local_workers() -> int:
+    """Worker processes of a local batch run: one per core (spaCy is CPU-bound), at most 4 to bound memory."""
+    return max(1, min(os.cpu_count() or 1, 4))
 
 
 def split_components(value: str) -> tuple[str, ...]:
