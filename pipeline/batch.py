@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 
 import apache_beam as beam
@@ -15,6 +16,15 @@ from pipeline.sinks import WritePartitionedBatch, ensure_dir, join, remove_stale
 from pipeline.sources import ReadArticleFiles
 from transforms.dedup import DUPLICATES
 
+RUN_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def checked_run_key(value: str) -> str:
+    """Run keys become file names: letters, digits, '-' and '_' only, so no key can leave its folder."""
+    if not RUN_KEY.match(value):
+        raise ValueError(f"run key {value!r} must match {RUN_KEY.pattern}")
+    return value
+
 
 def default_run_key(patterns: list[str]) -> str:
     """Same inputs -> same key -> same file names, so a re-run replaces instead of adding."""
@@ -24,6 +34,7 @@ def default_run_key(patterns: list[str]) -> str:
 def build_batch(p: beam.Pipeline, patterns: list[str], output: str, config: GraphConfig, run_key: str,
                 run_id: str, shards: int = 1, started: float | None = None) -> None:
     started = started or time.time()
+    checked_run_key(run_key)
     for table in TABLES:
         ensure_dir(join(output, table))
     raw = p | "Read files" >> ReadArticleFiles(patterns, config.max_input_bytes)

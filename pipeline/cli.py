@@ -39,7 +39,7 @@ def stage_times(result) -> str:
 def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
     import apache_beam as beam
 
-    from pipeline.batch import build_batch, default_run_key
+    from pipeline.batch import RUN_KEY, build_batch, default_run_key
     from pipeline.graph import GraphConfig
     from pipeline.run_record import RUNS_DIR, new_run_id, read_record, summary_line
     from pipeline.sinks import join
@@ -52,6 +52,9 @@ def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
         print(f"error: no files match {', '.join(empty)}", file=sys.stderr)
         return 2
     run_key = args.run_key or default_run_key(patterns)
+    if not RUN_KEY.match(run_key):
+        print(f"error: --run_key {run_key!r} may only hold letters, digits, '-' and '_'", file=sys.stderr)
+        return 2
     run_id = new_run_id(run_key)
     config = GraphConfig(model=args.model, components=split_components(args.nlp_components),
                          nlp_batch_size=args.nlp_batch_size, max_input_bytes=args.max_input_bytes,

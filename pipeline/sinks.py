@@ -101,12 +101,13 @@ class WritePartitionedBatch(beam.PTransform):
 
 
 def stale_files(root: str, run_key: str, written: set[str]) -> list[str]:
-    """Files of an earlier run with the same key that this run did not write."""
+    """Files of an earlier run with the same key that this run did not write, and temporary files
+    that a killed run of the same key left behind."""
     out = []
     for table in TABLES:
-        pattern = join(root, table, "dt=*", f"part-{run_key}-*.parquet")
-        for result in FileSystems.match([pattern]):
-            out.extend(m.path for m in result.metadata_list if m.path not in written)
+        for name in (f"part-{run_key}-*.parquet", f".part-{run_key}-*.tmp"):
+            for result in FileSystems.match([join(root, table, "dt=*", name)]):
+                out.extend(m.path for m in result.metadata_list if m.path not in written)
     return out
 
 

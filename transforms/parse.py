@@ -16,6 +16,7 @@ from transforms.records import RawInput, StageError
 STAGE = "parse"
 STRING_FIELDS = ("url", "title", "source", "language", "published_at", "html", "text")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
 
 
@@ -117,18 +118,23 @@ def _from_json(payload: bytes, max_depth: int) -> dict[str, Any]:
         value = obj.get(key)
         if value is not None and not isinstance(value, str):
             raise StageError(STAGE, f"field '{key}' must be a string, got {type(value).__name__}")
-        article[key] = value
+        article[key] = _valid_unicode(value)
     ident = obj.get("id")
     if ident is not None and (isinstance(ident, bool) or not isinstance(ident, str | int)):
         raise StageError(STAGE, f"field 'id' must be a string or integer, got {type(ident).__name__}")
-    article["id"] = str(ident) if ident is not None and str(ident).strip() else None
+    article["id"] = _valid_unicode(str(ident)) if ident is not None and str(ident).strip() else None
     authors = obj.get("authors")
     if isinstance(authors, str):
         authors = [authors]
     if authors is not None and not (isinstance(authors, list) and all(isinstance(a, str) for a in authors)):
         raise StageError(STAGE, "field 'authors' must be a string or a list of strings")
-    article["authors"] = authors or []
+    article["authors"] = [_valid_unicode(a) for a in authors or []]
     return article
+
+
+def _valid_unicode(value: str | None) -> str | None:
+    """JSON escapes can carry lone surrogates ("\\ud800"), which no UTF-8 writer accepts: replace them."""
+    return _SURROGATE.sub("\ufffd", value) if value else value
 
 
 def parse_timestamp(value: Any) -> dt.datetime | None:
