@@ -79,5 +79,6 @@ def test_long_texts_are_kept_without_nlp(run):
 
 def test_lone_surrogates_are_written_as_replacement_characters(run):
     _, _, out, _ = run
-    (row,) = [a for a in read_table(str(out), "articles").to_pylist() if a["source_uri"].endswith("lone-surrogate.json")]
+    articles = read_table(str(out), "articles").to_pylist()
+    (row,) = [a for a in articles if a["source_uri"].endswith("lone-surrogate.json")]
     assert not re.search("[\ud800-\udfff]", row["text"] + row["title"])
