@@ -74,13 +74,13 @@ NOISE_PATTERNS: dict[str, list[str]] = {
     ],
     "newsletter": [
         r"(subscribe|sign up|register)( now| today| here)?( to| for)? (our|the|my) .{0,60}(newsletters?|updates|alerts"
-        r"|emails?|digest|briefing).{0,80}",
+        r"|e-?mail (list|updates|alerts)|digest|briefing).{0,80}",
         r"(get|join) (our|the) .{0,40}newsletters?.{0,80}",
         r"[\w' ]{0,40}newsletters?",
-        r"(enter your|your) e-?mail( address)?( here)?.{0,40}",
+        r"(enter|type) your e-?mail( address)?.{0,40}|your e-?mail( address)?( here)?",
         r"(subscribe|sign up|log ?in|register)( now| today| here)?",
         r"(already|not) a (subscriber|member)\?.{0,80}",
-        r"if you (enjoyed|liked|value|appreciate) (this|our) (article|story|journalism|reporting|work).{0,300}",
+        r"if you (enjoyed|liked|value|appreciate) (this|our) (article|story|journalism|reporting|work).{0,500}",
         r"(support|become a (member|subscriber) of|donate to) (our|independent) (journalism|newsroom|work).{0,200}",
     ],
     "cookie": [
@@ -94,6 +94,8 @@ NOISE_PATTERNS: dict[str, list[str]] = {
         r".{0,100}/\s*(reuters|ap|afp|getty images?|epa|shutterstock|ap photo|istock(photo)?|bloomberg|alamy)\)?",
         r"\(?(photo|image|picture)s? (by|courtesy of|via) .{0,80}\)?",
         r"all rights reserved.{0,120}|©.{0,160}|\(c\) ?\d{4}.{0,120}|copyright ©?.{0,160}",
+        r"this (copy|article|material|content) is for your personal,? non-?commercial use only.{0,300}",
+        r"(order|buy) (reprints|a reprint)|reprints?( (and|&) permissions)?|print (this )?(article|story|page)",
         r"\(?(reporting|writing|editing|additional reporting|compiled|research) by [^.]{0,200}\)?",
         r"[\w .,'’-]{2,80} contributed (to this|reporting|additional reporting).{0,80}",
     ],
@@ -102,16 +104,18 @@ NOISE_PATTERNS: dict[str, list[str]] = {
         rf"{_RELATED_HEAD}\s*(\.\.\.|…|:|»|>)?",
         r"\[?also on [\w.-]+\.\w{2,}\b.{0,200}",
         r"(click|tap) here\b.{0,100}",
+        r"[\w '’.&-]{1,40}:\s*(https?://|www\.)\S+( and (https?://|www\.)\S+)?",
         r"(continue reading|read the (full|whole|rest of the) (story|article)|read full (story|article)).{0,60}",
     ],
     "social": [
-        rf"follow (us|me|him|her|them|[\w@.'’ ]{{1,40}}) on {_SOCIAL}.{{0,160}}",
+        rf"follow (us|me|him|her|them|[\w@.'’ ]{{1,40}}) on {_SOCIAL}.{{0,300}}",
         r"follow [^.]{0,120}(https?://|www\.|@\w+).{0,120}",
         r"@\w{1,30}|(https?://)?(www\.)?(twitter|x|instagram|facebook)\.com/\w+/?",
-        r"[\w.+-]+@[\w-]+\.[\w.-]+",
+        r"((write|contact|e-?mail|reach) (to )?[\w .'’-]{1,60} (at|on|via) )?[\w.+-]+@[\w-]+\.[\w.-]+",
     ],
     "navigation": [
-        r"skip to (main )?content|back to top|next (article|story|post)|previous (article|story|post)"
+        r"an error (has )?occurred.{0,60}|skip to (main )?content|back to top"
+        r"|next (article|story|post)|previous (article|story|post)"
         r"|jump to comments|go to (top|comments)|(show|hide) (caption|transcript)|expand|close|menu|search",
         r"(\d+|one|two|three|four|five) (min(ute)?s?)( read|\.? read time)|reading time:?.{0,20}"
         r"|(tempo|tiempo) de (leitura|lectura):?.{0,20}|lesezeit:?.{0,20}",
@@ -129,6 +133,8 @@ _HEADERS = re.compile(rf"^\s*\[?(?:{_RELATED_HEAD}|{_TAG_HEAD})\s*(\.\.\.|…|:|
 _TIME = re.compile(r"\b\d{1,2}[:h]\d{2}\b")
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _SHORTCODE = re.compile(r"\[/?[a-z_]+(?:\s+[a-z_-]+=\S+)*\]")
+_BULLET = re.compile(r"^\s*[-•*·▪►]\s+")
+_LIST_ITEM = re.compile(r"^\s*[-•*·▪►]\s+.{1,160}$|^.{1,160}\[[A-Z ]{2,20}\]\W*$")
 _INLINE_SHARE = re.compile(r"\s*(click to tweet|tweet this)\s*$", re.I)
 
 _NAME = r"[A-Z][\w'’.-]+(?:\s+(?:(?:van|von|de|da|del|der|le|la|bin|al)\s+)?[A-Z][\w'’.-]+){0,3}"
@@ -192,6 +198,7 @@ def noise_category(paragraph: str) -> str | None:
     """The noise category a whole line belongs to ('share', 'credit', ...), or None for article text."""
     if len(paragraph) > 600:
         return None
+    paragraph = _BULLET.sub("", paragraph)  # "- Print Article": a list item is judged by its text
     for category, pattern in _NOISE_BY_CATEGORY.items():
         if pattern.match(paragraph):
             return category
@@ -234,21 +241,22 @@ def clean_text(text: str, title: str | None = None) -> Cleaned:
     result = Cleaned(text="")
     kept: list[str] = []
     title_key = paragraph_key(title) if title else None
-    in_link_list = False
+    link_list: str | None = None  # "header": under a Related/Tags header; "items": after a "Related: ..." line
     for i, para in enumerate(paragraphs):
         if not para:
             continue
         if _HEADERS.match(para):
             result.removed.append(("related", para))
-            in_link_list = True
+            link_list = "header"
             continue
-        if in_link_list and _is_link_line(para):
+        if (link_list == "header" and _is_link_line(para)) or (link_list == "items" and _LIST_ITEM.match(para)):
             result.removed.append(("related", para))
             continue
-        in_link_list = False
+        link_list = None
         category = noise_category(para)
         if category:
             result.removed.append((category, para))
+            link_list = "items" if category == "related" else None
             continue
         byline = BYLINE.match(para) or _NAME_LINE.match(para)
         if byline and (i < 8 or not kept):
