@@ -31,6 +31,7 @@ ARTICLES = pa.schema(
         pa.field("model", pa.string()),
         pa.field("source", pa.string()),
         pa.field("authors", pa.list_(pa.string())),
+        pa.field("dateline", pa.string()),  # "NAIROBI, Kenya": taken off the body's first paragraph
         pa.field("nlp_status", pa.string(), nullable=False),
         pa.field("duplicate_of", pa.string()),
     ]

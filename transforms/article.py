@@ -18,20 +18,25 @@ _WORD = re.compile(r"\w+")
 
 
 def prepare_article(raw: dict[str, Any], now: dt.datetime, pipeline_version: str) -> dict[str, Any]:
-    """Clean a raw article into an articles row plus `dt`; StageError('clean', ...) if nothing is left."""
+    """Clean a raw article into an articles row plus `dt`; StageError('clean', ...) if nothing is left.
+
+    Fields given with the article win over what the page says about itself; the body's language
+    is detected from the cleaned text (a page's `<html lang>` is only a last resort: templates
+    often declare one language for every page).
+    """
     title = raw.get("title")
     url = raw.get("url")
     published = raw.get("published_at")
     authors = list(raw.get("authors") or [])
-    language = raw.get("language")
     body = raw.get("text")
+    page_language = None
     if not (body or "").strip() and raw.get("html"):
         page = extract_html(raw["html"], url=url)
         body = page.text
         title = title or page.title
         url = url or page.url
         authors = authors or page.authors
-        language = language or page.language
+        page_language = page.language
         if published is None and page.published:
             try:
                 published = parse_timestamp(page.published)
@@ -43,7 +48,7 @@ def prepare_article(raw: dict[str, Any], now: dt.datetime, pipeline_version: str
     title = normalise_unicode(title).strip() if title else None
     authors = authors or cleaned.authors
     text = cleaned.text
-    detected = detect_language(text)
+    language = raw.get("language") or detect_language(text) or page_language
     return {
         "article_id": article_id(raw.get("id"), url, text),
         "source_uri": raw["source_uri"],
@@ -52,13 +57,14 @@ def prepare_article(raw: dict[str, Any], now: dt.datetime, pipeline_version: str
         "text": text,
         "published_at": published,
         "ingested_at": now,
-        "language": (language or detected or None),
+        "language": language or None,
         "word_count": len(_WORD.findall(text)),
         "content_hash": content_hash(text),
         "pipeline_version": pipeline_version,
         "model": None,
         "source": raw.get("source"),
         "authors": authors,
+        "dateline": cleaned.dateline,
         "nlp_status": "pending",
         "duplicate_of": None,
         "dt": (published or now).date().isoformat(),
