@@ -9,6 +9,7 @@ import time
 import apache_beam as beam
 from apache_beam.pvalue import AsSingleton
 
+from pipeline.backfill import staging_root, swap_partitions, with_partition
 from pipeline.graph import GraphConfig, ProcessArticles
 from pipeline.run_record import versions, write_record
 from pipeline.schemas import TABLES
@@ -32,15 +33,28 @@ def default_run_key(patterns: list[str]) -> str:
 
 
 def build_batch(p: beam.Pipeline, patterns: list[str], output: str, config: GraphConfig, run_key: str,
-                run_id: str, shards: int = 1, started: float | None = None) -> None:
+                run_id: str, shards: int = 1, started: float | None = None,
+                partition_date: str | None = None) -> None:
+    """The batch graph. With partition_date (a backfilled day, see pipeline.backfill) every row is filed
+    under that dt, files are written to a staging root and each table's partition is swapped in at the end."""
     started = started or time.time()
     checked_run_key(run_key)
+    # A backfill's files are named after the run, so its swap can tell them from the ones it replaces.
+    write_root, file_key = (staging_root(output, run_id), run_id) if partition_date else (output, run_key)
     for table in TABLES:
-        ensure_dir(join(output, table))
+        if not partition_date:  # a backfill's staging folders appear with its first file, not before
+            ensure_dir(join(output, table))
     raw = p | "Read files" >> ReadArticleFiles(patterns, config.max_input_bytes)
     tables = raw | "Process" >> ProcessArticles(config)
+    extra_counts = {}
+    if partition_date:
+        extra_counts["published_other_day"] = tables["articles"] | "Published another day" >> beam.Filter(
+            lambda row, day: row["dt"] != day, partition_date)
+        tables = {name: pcoll | f"File {name} under the day" >> beam.Map(with_partition, partition_date)
+                  for name, pcoll in tables.items()}
     written = [
-        tables[name] | f"Write {name}" >> WritePartitionedBatch(output, name, run_key, shards) for name in TABLES
+        tables[name] | f"Write {name}" >> WritePartitionedBatch(write_root, name, file_key, shards)
+        for name in TABLES
     ]
     paths = written | "All files" >> beam.Flatten() | "File list" >> beam.combiners.ToList()
     counted = {
@@ -50,6 +64,7 @@ def build_batch(p: beam.Pipeline, patterns: list[str], output: str, config: Grap
         "duplicates": tables[DUPLICATES],
         "entities": tables["entities"],
         "quotes": tables["quotes"],
+        **extra_counts,
     }
     counts = {
         name: AsSingleton(pcoll | f"Count {name}" >> beam.combiners.Count.Globally())
@@ -60,8 +75,13 @@ def build_batch(p: beam.Pipeline, patterns: list[str], output: str, config: Grap
             "versions": versions()}
 
     def finish(_, files, **count_values):
-        stale = remove_stale(files, output, run_key)
-        record = dict(base, counts=count_values, files_written=len(files), files_replaced_or_removed=len(stale),
+        if partition_date:
+            swapped = swap_partitions(output, run_id, partition_date)
+            replaced = sum(t["removed"] for t in swapped.values())
+            base.update(partition_date=partition_date, swapped=swapped)
+        else:
+            replaced = len(remove_stale(files, output, run_key))
+        record = dict(base, counts=count_values, files_written=len(files), files_replaced_or_removed=replaced,
                       seconds=time.time() - started)
         yield write_record(output, record)
 

@@ -38,14 +38,20 @@ def stage_times(result) -> str:
 
 def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
     import apache_beam as beam
+    from apache_beam.options.pipeline_options import StandardOptions
 
+    from pipeline.backfill import resolve_partition
     from pipeline.batch import RUN_KEY, build_batch, default_run_key
     from pipeline.graph import GraphConfig
     from pipeline.run_record import RUNS_DIR, new_run_id, read_record, summary_line
     from pipeline.sinks import join
     from pipeline.sources import expand_patterns
 
-    patterns = args.input
+    try:
+        patterns, partition_date = resolve_partition(args.input, args.partition_date)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     counts = expand_patterns(patterns)
     empty = [p for p, n in counts.items() if n == 0]
     if empty:
@@ -63,11 +69,20 @@ def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
     started = time.time()
     LOG.info("batch run %s: %d file(s) -> %s", run_id, sum(counts.values()), args.output)
     p = beam.Pipeline(options=options)
-    build_batch(p, patterns, args.output, config, run_key, run_id, args.shards_per_partition, started)
+    build_batch(p, patterns, args.output, config, run_key, run_id, args.shards_per_partition, started,
+                partition_date=partition_date)
     result = p.run()
+    if options.view_as(StandardOptions).no_wait_until_finish:  # a Flex Template launch only submits the job
+        print(f"run {run_id}: submitted; its record will be {RUNS_DIR}/run-{run_id}.json under {args.output}")
+        return 0
     result.wait_until_finish()
     record = read_record(join(args.output, RUNS_DIR, f"run-{run_id}.json"))
     print(f"run {run_id}: {summary_line(record)}")
+    if partition_date:
+        swapped = record["swapped"]
+        print(f"dt={partition_date} replaced in every table: {sum(t['removed'] for t in swapped.values())} old "
+              f"file(s) out, {sum(t['added'] for t in swapped.values())} new in; "
+              f"{record['counts']['published_other_day']} article(s) published on another day")
     print(f"stage time (summed over workers): {stage_times(result)}")
     print(f"tables under {args.output}: articles/ entities/ quotes/ errors/ (dt= partitions); "
           f"run record {RUNS_DIR}/run-{run_id}.json")
@@ -87,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="Beam runner. 'local' (default) picks the in-process runner for the mode "
                           "(FnApiRunner for batch, BundleBasedDirectRunner for streaming) and never touches "
                           "the network; DataflowRunner for production.")
+    from pipeline.backfill import add_parser as add_backfill_parser
+
+    add_backfill_parser(sub)
     return parser
 
 
@@ -101,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.input:
             parser.error("run: give --input GLOB (batch)")
         return run_batch(args, beam_args)
+    if args.command == "backfill":
+        from pipeline.backfill import run_backfill
+
+        return run_backfill(args, beam_args)
     parser.error(f"unknown command {args.command}")
     return 2
 

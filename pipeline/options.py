@@ -47,6 +47,12 @@ class NewsPipelineOptions(PipelineOptions):
             "--run_key", default=None,
             help="Name stem of this run's output files; defaults to a hash of the --input patterns, "
                  "so re-running the same inputs replaces the same files.")
+        parser.add_argument(
+            "--partition_date", default=None,
+            help="Backfill one day (YYYY-MM-DD, or 'yesterday'/'today' in UTC): {date} (or {yyyy}/{mm}/{dd}) in "
+                 "--input becomes that day, every row is filed under dt=DAY, and each table's dt=DAY partition "
+                 "is replaced whole at the end of the job (staged, then swapped in), so a re-run replaces "
+                 "rather than adds and a failed run leaves the previous data.")
 
 
 def default_local_workers() -> int:

@@ -1,0 +1,389 @@
+"""Backfills: re-process an archive of raw articles day by day, each day replacing its partitions whole.
+
+One backfilled day D is one batch run with `--partition_date D`; `python -m pipeline backfill` loops over a
+date range, locally or by launching the Flex Template once per day, and the nightly schedule launches the
+same run for yesterday. In such a run:
+
+- date placeholders in the input patterns (`{date}` = YYYY-MM-DD, `{yyyy}`, `{mm}`, `{dd}`) become D, so
+  `gs://raw/{date}/*.jsonl.gz` reads that day's archive;
+- every row of every table is filed under dt=D: the archive's day defines the partition. The partition is
+  then exactly "what the archive holds for D", so replacing it is complete and re-running D replaces rather
+  than adds. Articles published on another day are counted in the run record (`published_other_day`).
+- the tables are written under ROOT/_staging/<run id>/, and the job's last step, which Beam runs only once
+  every file is written, swaps each table's dt=D partition in (`swap_partitions`). A run that fails before
+  that step leaves the published partitions as they were.
+
+Swap guarantees:
+- Local disk: two directory renames per table (old out to ROOT/_trash/, new in): a reader sees the old
+  partition, then briefly none, then the new one; never a mix of both runs, never a half-written file.
+- Object stores (gs://) have neither folders nor an atomic multi-object rename, so files move one by one, the
+  old ones out before the new ones in: a reader listing during the swap (seconds) may see part of the old or
+  part of the new partition, never rows of both.
+- Both are resumable: this run's files are recognised by name (`part-<run id>-*`) and only other files are
+  moved out, so a retried step (Dataflow retries failed work) finishes the swap instead of undoing it.
+- Two runs of the same day must not swap at the same time: the CLI runs days one after another, each Dataflow
+  job of a day has a fixed name (Dataflow refuses a second active job of that name), the DAG runs one at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import posixpath
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from apache_beam.io.filesystems import FileSystems
+
+from pipeline.options import LOCAL_RUNNER
+from pipeline.schemas import TABLES
+from pipeline.sinks import ensure_dir, join, partition_dir
+
+LOG = logging.getLogger(__name__)
+
+STAGING_DIR = "_staging"
+TRASH_DIR = "_trash"
+RELATIVE_DAYS = {"today": 0, "yesterday": 1}
+_PLACEHOLDER = re.compile(r"\{(date|yyyy|mm|dd)\}")
+# Dataflow job names: lower-case letters, digits and hyphens, starting with a letter.
+JOB_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,1022}[a-z0-9])?$")
+
+
+# -- days and patterns ------------------------------------------------------------------------------------
+
+def parse_day(value: str, today: dt.date | None = None) -> dt.date:
+    """YYYY-MM-DD, or 'yesterday'/'today' (UTC, resolved when the job is built: what a static schedule needs)."""
+    if value in RELATIVE_DAYS:
+        today = today or dt.datetime.now(dt.UTC).date()
+        return today - dt.timedelta(days=RELATIVE_DAYS[value])
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"not a date: {value!r} (expected YYYY-MM-DD, 'yesterday' or 'today')") from None
+
+
+def day_range(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Every day from start to end, both included."""
+    if end < start:
+        raise ValueError(f"--end {end} is before --start {start}")
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def has_placeholder(pattern: str) -> bool:
+    return bool(_PLACEHOLDER.search(pattern))
+
+
+def day_pattern(pattern: str, day: dt.date) -> str:
+    """The pattern for one day. Only the date placeholders are replaced: glob braces such as
+    `*.{json,jsonl}` pass through untouched (str.format would choke on them)."""
+    values = {"date": day.isoformat(), "yyyy": f"{day.year:04d}", "mm": f"{day.month:02d}", "dd": f"{day.day:02d}"}
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], pattern)
+
+
+def resolve_partition(patterns: Sequence[str], partition_date: str | None,
+                      today: dt.date | None = None) -> tuple[list[str], str | None]:
+    """(patterns for the day, dt value) of a `run`; patterns unchanged and None when it is not a backfill."""
+    if partition_date is None:
+        if any(has_placeholder(p) for p in patterns):
+            raise ValueError("--input has a date placeholder ({date}, {yyyy}, {mm}, {dd}): give --partition_date")
+        return list(patterns), None
+    day = parse_day(partition_date, today)
+    return [day_pattern(p, day) for p in patterns], day.isoformat()
+
+
+def with_partition(row: dict[str, Any], day: str) -> dict[str, Any]:
+    """A row filed under the backfilled day, whatever its published date."""
+    return {**row, "dt": day}
+
+
+# -- the swap -----------------------------------------------------------------------------------------------
+
+def staging_root(root: str, run_id: str) -> str:
+    return join(root, STAGING_DIR, run_id)
+
+
+def trash_root(root: str, run_id: str) -> str:
+    return join(root, TRASH_DIR, run_id)
+
+
+def _is_local(path: str) -> bool:
+    return "://" not in path
+
+
+def _files(folder: str) -> list[str]:
+    if _is_local(folder):
+        if not os.path.isdir(folder):
+            return []
+        return sorted(os.path.join(folder, n) for n in os.listdir(folder) if os.path.isfile(os.path.join(folder, n)))
+    return sorted(m.path for r in FileSystems.match([join(folder, "*")]) for m in r.metadata_list)
+
+
+def _parquet_count(folder: str) -> int:
+    return sum(1 for p in _files(folder) if p.endswith(".parquet"))
+
+
+def _swap_dirs(target: str, new: str, old: str, mine: str) -> tuple[int, int]:
+    """Local disk: rename the old partition folder out, then the new one in."""
+    removed = added = 0
+    if os.path.isdir(target) and not any(posixpath.basename(p).startswith(mine) for p in _files(target)):
+        removed = _parquet_count(target)
+        os.makedirs(os.path.dirname(old), exist_ok=True)
+        os.replace(target, old)
+    if os.path.isdir(new):
+        added = _parquet_count(new)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        os.replace(new, target)
+    return removed, added
+
+
+def _swap_files(target: str, new: str, old: str, mine: str) -> tuple[int, int]:
+    """Object stores: move the other runs' files out, then this run's files in, one by one."""
+    out = [p for p in _files(target) if not posixpath.basename(p).startswith(mine)]
+    if out:
+        ensure_dir(old)
+        FileSystems.rename(out, [join(old, posixpath.basename(p)) for p in out])
+    incoming = _files(new)
+    if incoming:
+        ensure_dir(target)
+        FileSystems.rename(incoming, [join(target, posixpath.basename(p)) for p in incoming])
+    return sum(p.endswith(".parquet") for p in out), sum(p.endswith(".parquet") for p in incoming)
+
+
+def swap_partitions(root: str, run_id: str, day: str, by_file: bool | None = None) -> dict[str, dict[str, int]]:
+    """Replace ROOT/<table>/dt=DAY of every table by this run's staged partition, then clean up.
+
+    Files of this run are named part-<run_id>-*. by_file=None picks directory renames on local disk and
+    file-by-file moves elsewhere; tests force by_file=True to run the object-store path on local disk.
+    """
+    dt.date.fromisoformat(day)
+    by_file = not _is_local(root) if by_file is None else by_file
+    staging, trash = staging_root(root, run_id), trash_root(root, run_id)
+    mine = f"part-{run_id}-"
+    report = {}
+    for table in TABLES:
+        target, new = partition_dir(root, table, day), partition_dir(staging, table, day)
+        if by_file:
+            removed, added = _swap_files(target, new, partition_dir(trash, table, day), mine)
+        else:
+            old = join(trash, table, f"dt={day}-{uuid.uuid4().hex[:8]}")
+            removed, added = _swap_dirs(target, new, old, mine)
+        report[table] = {"removed": removed, "added": added}
+    _remove_tree(trash, [partition_dir(trash, t, day) for t in TABLES])
+    _remove_tree(staging, [partition_dir(staging, t, day) for t in TABLES])
+    return report
+
+
+def _remove_tree(path: str, partitions: Iterable[str]) -> None:
+    if _is_local(path):
+        shutil.rmtree(path, ignore_errors=True)
+        with contextlib.suppress(OSError):  # ROOT/_staging or ROOT/_trash, once no other run uses it
+            os.rmdir(os.path.dirname(path))
+        return
+    leftovers = [p for folder in partitions for p in _files(folder)]
+    if leftovers:
+        FileSystems.delete(leftovers)
+
+
+# -- launching days -----------------------------------------------------------------------------------------
+
+def job_name(prefix: str, day: dt.date) -> str:
+    name = f"{prefix}-{day:%Y%m%d}"
+    if not JOB_NAME.match(name):
+        raise ValueError(f"invalid Dataflow job name {name!r}: use lower-case letters, digits and hyphens")
+    return name
+
+
+def _split_extra(extra: Sequence[str]) -> list[tuple[str, str | None]]:
+    """['--a', '1', '--b=2', '--flag'] -> [('a', '1'), ('b', '2'), ('flag', None)]."""
+    out: list[tuple[str, str | None]] = []
+    i = 0
+    while i < len(extra):
+        arg = extra[i]
+        if not arg.startswith("--"):
+            raise ValueError(f"unexpected argument {arg!r}")
+        name, eq, value = arg[2:].partition("=")
+        if not eq and i + 1 < len(extra) and not extra[i + 1].startswith("--"):
+            value, eq = extra[i + 1], "="
+            i += 1
+        out.append((name, value if eq else None))
+        i += 1
+    return out
+
+
+def template_parameters(pattern: str, output: str, day: dt.date,
+                        extra: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+    """Flex Template parameters of one day, plus the Beam options that go to --additional-pipeline-options."""
+    from pipeline.template_metadata import parameter_names, validate
+
+    names = parameter_names()
+    params = {"input": pattern, "output": output, "partition_date": day.isoformat()}
+    beam_options = []
+    for name, value in _split_extra(extra):
+        if name in names:
+            params[name] = "true" if value is None else value
+        else:
+            beam_options.append(f"{name}={'true' if value is None else value}")
+    problems = validate(params)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return params, beam_options
+
+
+def _gcloud_list(values: Sequence[str]) -> str:
+    """gcloud's list syntax, switching the delimiter when a value holds a comma (`*.{json,jsonl}`)."""
+    text = "".join(values)
+    if "," not in text:
+        return ",".join(values)
+    delimiter = next(d for d in "~|#;@" if d not in text)
+    return f"^{delimiter}^" + delimiter.join(values)
+
+
+def flex_template_command(name: str, template: str, region: str, params: dict[str, str],
+                          beam_options: Sequence[str] = (), project: str | None = None) -> list[str]:
+    cmd = ["gcloud", "dataflow", "flex-template", "run", name, f"--template-file-gcs-location={template}",
+           f"--region={region}"]
+    if project:
+        cmd.append(f"--project={project}")
+    cmd.append("--parameters=" + _gcloud_list([f"{k}={v}" for k, v in params.items()]))
+    if beam_options:
+        cmd.append("--additional-pipeline-options=" + _gcloud_list(list(beam_options)))
+    return cmd
+
+
+def launch_request(name: str, template: str, params: dict[str, str],
+                   environment: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Body of POST .../v1b3/projects/P/locations/R/flexTemplates:launch (Cloud Scheduler, Workflows)."""
+    body: dict[str, Any] = {"jobName": name, "containerSpecGcsPath": template, "parameters": dict(params)}
+    if environment:
+        body["environment"] = dict(environment)
+    return {"launchParameter": body}
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "backfill", help="Re-process archived raw files day by day; each day replaces its dt= partitions.",
+        description="For each day from --start to --end: read the --input pattern with the day filled in, run "
+                    "the batch pipeline with every row filed under that dt=, and swap each table's dt= partition "
+                    "in whole (staged, then swapped), so a re-run replaces rather than adds and a failed day keeps "
+                    "its previous data. Other options (--model, --nlp_batch_size, Beam options) pass through.")
+    p.add_argument("--start", required=True, help="First day, YYYY-MM-DD (or 'yesterday').")
+    p.add_argument("--end", required=True, help="Last day, included, YYYY-MM-DD (or 'yesterday').")
+    p.add_argument("--input", required=True, action="append",
+                   help="Raw file pattern with {date} (YYYY-MM-DD) or {yyyy}/{mm}/{dd}, e.g. "
+                        "'gs://bucket/raw/{date}/*.jsonl.gz' (repeatable when running here).")
+    p.add_argument("--output", required=True, help="Output root (local path or gs://), as for `run`.")
+    p.add_argument("--runner", default=LOCAL_RUNNER,
+                   help="Runner of each day's job when run from here: 'local' (default) or DataflowRunner.")
+    p.add_argument("--template", help="gs:// path of the Flex Template spec: launch one Dataflow job per day "
+                                      "from it with gcloud instead of building the pipeline here.")
+    p.add_argument("--region", help="Dataflow region (template launches and DataflowRunner).")
+    p.add_argument("--project", help="Google Cloud project (template launches and DataflowRunner).")
+    p.add_argument("--job_name_prefix", default="news-backfill",
+                   help="Template launches: each day's job is PREFIX-YYYYMMDD; Dataflow refuses a second active "
+                        "job of one name, so one day is never swapped by two jobs at once.")
+    p.add_argument("--dry_run", action="store_true",
+                   help="Print each day's command (and, with --template, its REST launch request) without "
+                        "running anything.")
+    return p
+
+
+def run_backfill(args: argparse.Namespace, extra: list[str]) -> int:
+    """Run or launch each day; report every failed day and exit non-zero if there is one."""
+    try:
+        days = day_range(parse_day(args.start), parse_day(args.end))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    missing = [p for p in args.input if not has_placeholder(p)]
+    if missing:
+        print(f"error: --input {missing[0]!r} has no date placeholder ({{date}}, {{yyyy}}, {{mm}}, {{dd}}): "
+              "every day would read the same files", file=sys.stderr)
+        return 2
+    if args.template:
+        return _launch_template_days(args, days, extra)
+    return _run_days(args, days, extra)
+
+
+def _run_days(args: argparse.Namespace, days: list[dt.date], extra: list[str]) -> int:
+    from pipeline.cli import main as cli_main
+
+    cloud = [f"--{k}={v}" for k in ("project", "region") if (v := getattr(args, k))]
+    failed: list[tuple[dt.date, str]] = []
+    for day in days:
+        argv = ["run", *[a for p in args.input for a in ("--input", p)], "--output", args.output,
+                "--partition_date", day.isoformat(), "--runner", args.runner, *cloud, *extra]
+        if args.dry_run:
+            print(shlex.join([sys.executable, "-m", "pipeline", *argv]))
+            continue
+        print(f"backfill {day}: running", flush=True)
+        try:
+            rc = cli_main(argv)
+            reason = f"exit status {rc}"
+        except SystemExit as exc:  # argparse errors
+            rc, reason = (exc.code if isinstance(exc.code, int) else 2), "invalid arguments"
+        except Exception as exc:  # noqa: BLE001 - one failed day must not stop the others
+            LOG.exception("backfill of %s failed", day)
+            rc, reason = 1, f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}"
+        if rc:
+            failed.append((day, reason))
+            print(f"backfill {day}: FAILED ({reason}); dt={day} keeps its previous data", flush=True)
+    return _report(days, failed, "replaced", args.dry_run)
+
+
+def _launch_template_days(args: argparse.Namespace, days: list[dt.date], extra: list[str]) -> int:
+    if len(args.input) != 1:
+        print("error: a template launch takes exactly one --input pattern", file=sys.stderr)
+        return 2
+    if not args.region:
+        print("error: --template needs --region", file=sys.stderr)
+        return 2
+    gcloud = shutil.which("gcloud")
+    if not args.dry_run and not gcloud:
+        print("error: gcloud is not installed (use --dry_run to print the commands)", file=sys.stderr)
+        return 2
+    failed: list[tuple[dt.date, str]] = []
+    for day in days:
+        try:
+            name = job_name(args.job_name_prefix, day)
+            params, beam_options = template_parameters(args.input[0], args.output, day, extra)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        cmd = flex_template_command(name, args.template, args.region, params, beam_options, args.project)
+        if args.dry_run:
+            print(shlex.join(cmd))
+            environment = {"additionalPipelineOptions": beam_options} if beam_options else None
+            url = (f"https://dataflow.googleapis.com/v1b3/projects/{args.project or 'PROJECT'}/locations/"
+                   f"{args.region}/flexTemplates:launch")
+            print(f"# POST {url}\n# {json.dumps(launch_request(name, args.template, params, environment))}")
+            continue
+        done = subprocess.run([gcloud, *cmd[1:]], check=False)  # noqa: S603 - our own argv, no shell
+        if done.returncode:
+            failed.append((day, f"gcloud exit status {done.returncode}"))
+            print(f"backfill {day}: launch FAILED", flush=True)
+        else:
+            print(f"backfill {day}: launched Dataflow job {name} (it swaps dt={day} in when it finishes)", flush=True)
+    return _report(days, failed, "launched", args.dry_run)
+
+
+def _report(days: list[dt.date], failed: list[tuple[dt.date, str]], verb: str, dry_run: bool) -> int:
+    if dry_run:
+        print(f"backfill {days[0]}..{days[-1]}: {len(days)} day(s); dry run, nothing was run or launched")
+        return 0
+    ok = len(days) - len(failed)
+    print(f"backfill {days[0]}..{days[-1]}: {len(days)} day(s), {ok} {verb}, {len(failed)} failed")
+    if failed:
+        print("failed days (their previous data is unchanged): "
+              + ", ".join(f"{d} ({why})" for d, why in failed), file=sys.stderr)
+        return 1
+    return 0
