@@ -1,6 +1,6 @@
 """The pipeline graph, shared by batch and streaming: raw inputs in, four tables of rows out.
 
-    raw inputs -> parse -> clean -> dedup -> reshuffle -> batch -> annotate (one spaCy pass)
+    raw inputs -> parse -> clean -> dedup -> mark near-copies -> reshuffle -> batch -> annotate (one spaCy pass)
          \\___________ any failure, with stage + reason + raw payload ___________> errors
 """
 
@@ -13,6 +13,7 @@ import apache_beam as beam
 from pipeline import __version__
 from transforms.beam_steps import ENTITIES, ERRORS, QUOTES, AnnotateArticles, CleanArticle, ParseInput
 from transforms.dedup import DUPLICATES, DropExactDuplicates
+from transforms.near_duplicates import DEFAULT_THRESHOLD, MarkNearDuplicates
 from transforms.nlp_model import DEFAULT_COMPONENTS, DEFAULT_MODEL
 
 
@@ -23,6 +24,7 @@ class GraphConfig:
     nlp_batch_size: int = 32
     max_input_bytes: int = 20_000_000
     max_nlp_chars: int = 300_000
+    near_duplicate_threshold: float = DEFAULT_THRESHOLD  # 0 turns near-duplicate marking off
     pipeline_version: str = __version__
 
 
@@ -41,8 +43,14 @@ class ProcessArticles(beam.PTransform):
         cleaned = parsed.articles | "Clean" >> beam.ParDo(CleanArticle(cfg.pipeline_version)).with_outputs(
             ERRORS, main="articles")
         deduped = cleaned.articles | "Dedup" >> self.dedup
+        unique = deduped["articles"]
+        # Near-copies are marked (duplicate_of), not dropped. Grouping needs an end: in streaming this
+        # is per window, and skipped for a stream left in the global window.
+        windowed = unique.is_bounded or not isinstance(unique.windowing.windowfn, beam.window.GlobalWindows)
+        if cfg.near_duplicate_threshold and windowed:
+            unique = unique | "Near duplicates" >> MarkNearDuplicates(cfg.near_duplicate_threshold)
         annotated = (
-            deduped["articles"]
+            unique
             # Without a reshuffle all work stays on the worker that read the files.
             | "Spread work" >> beam.Reshuffle()
             | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=cfg.nlp_batch_size)
