@@ -33,7 +33,7 @@ with DAG(
     dag_id="news_backfill_nightly",
     description="Re-process yesterday's raw articles; the day's dt= partitions are replaced whole.",
     schedule=CronTriggerTimetable("0 3 * * *", timezone="UTC"),
-    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc),
+    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
     catchup=False,
     max_active_runs=1,  # one swap at a time; each day's job name is fixed too
     params={"day": Param("", type="string", description="Day to backfill, YYYY-MM-DD; empty: yesterday")},
