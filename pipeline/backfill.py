@@ -249,11 +249,14 @@ def _gcloud_list(values: Sequence[str]) -> str:
 
 
 def flex_template_command(name: str, template: str, region: str, params: dict[str, str],
-                          beam_options: Sequence[str] = (), project: str | None = None) -> list[str]:
+                          beam_options: Sequence[str] = (), project: str | None = None,
+                          service_account: str | None = None) -> list[str]:
     cmd = ["gcloud", "dataflow", "flex-template", "run", name, f"--template-file-gcs-location={template}",
            f"--region={region}"]
     if project:
         cmd.append(f"--project={project}")
+    if service_account:
+        cmd.append(f"--service-account-email={service_account}")
     cmd.append("--parameters=" + _gcloud_list([f"{k}={v}" for k, v in params.items()]))
     if beam_options:
         cmd.append("--additional-pipeline-options=" + _gcloud_list(list(beam_options)))
@@ -288,6 +291,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                                       "from it with gcloud instead of building the pipeline here.")
     p.add_argument("--region", help="Dataflow region (template launches and DataflowRunner).")
     p.add_argument("--project", help="Google Cloud project (template launches and DataflowRunner).")
+    p.add_argument("--service_account_email", help="Template launches: the workers' service account.")
     p.add_argument("--job_name_prefix", default="news-backfill",
                    help="Template launches: each day's job is PREFIX-YYYYMMDD; Dataflow refuses a second active "
                         "job of one name, so one day is never swapped by two jobs at once.")
@@ -359,10 +363,13 @@ def _launch_template_days(args: argparse.Namespace, days: list[dt.date], extra: 
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        cmd = flex_template_command(name, args.template, args.region, params, beam_options, args.project)
+        cmd = flex_template_command(name, args.template, args.region, params, beam_options, args.project,
+                                    args.service_account_email)
         if args.dry_run:
             print(shlex.join(cmd))
-            environment = {"additionalPipelineOptions": beam_options} if beam_options else None
+            environment: dict[str, Any] = {"additionalPipelineOptions": beam_options} if beam_options else {}
+            if args.service_account_email:
+                environment["serviceAccountEmail"] = args.service_account_email
             url = (f"https://dataflow.googleapis.com/v1b3/projects/{args.project or 'PROJECT'}/locations/"
                    f"{args.region}/flexTemplates:launch")
             print(f"# POST {url}\n# {json.dumps(launch_request(name, args.template, params, environment))}")

@@ -299,7 +299,8 @@ def test_dry_run_prints_one_flex_template_launch_per_day(tmp_path):
         "backfill", "--start", "2026-11-01", "--end", "2026-11-03",
         "--input", "gs://news-raw/archive/{yyyy}/{mm}/{dd}/*.{json,jsonl.gz}", "--output", "gs://news-out/tables",
         "--template", "gs://news-out/templates/news-pipeline.json", "--region", "europe-west1",
-        "--project", "news-prod", "--dry_run", "--model", "en_core_web_md", "--max_num_workers=20")
+        "--project", "news-prod", "--service_account_email", "df@news-prod.iam.gserviceaccount.com",
+        "--dry_run", "--model", "en_core_web_md", "--max_num_workers=20")
     assert rc == 0, err
     commands = [shlex.split(line) for line in stdout.splitlines() if line.startswith("gcloud ")]
     requests = [json.loads(line[2:]) for line in stdout.splitlines() if line.startswith("# {")]
@@ -308,6 +309,7 @@ def test_dry_run_prints_one_flex_template_launch_per_day(tmp_path):
     assert first_cmd[:5] == ["gcloud", "dataflow", "flex-template", "run", "news-backfill-20261101"]
     assert "--template-file-gcs-location=gs://news-out/templates/news-pipeline.json" in first_cmd
     assert "--additional-pipeline-options=max_num_workers=20" in first_cmd
+    assert "--service-account-email=df@news-prod.iam.gserviceaccount.com" in first_cmd
     params = next(a for a in first_cmd if a.startswith("--parameters="))
     assert params.startswith("--parameters=^~^")  # the glob's comma forces another list delimiter
     launch = requests[2]["launchParameter"]
@@ -316,6 +318,8 @@ def test_dry_run_prints_one_flex_template_launch_per_day(tmp_path):
                                     "output": "gs://news-out/tables", "partition_date": "2026-11-03",
                                     "model": "en_core_web_md"}
     assert validate(launch["parameters"]) == []
+    assert launch["environment"] == {"additionalPipelineOptions": ["max_num_workers=20"],
+                                     "serviceAccountEmail": "df@news-prod.iam.gserviceaccount.com"}
     assert "3 day(s); dry run, nothing was run or launched" in stdout
     assert not list(tmp_path.iterdir())
 

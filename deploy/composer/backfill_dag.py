@@ -9,7 +9,8 @@ Which day: the run fired on day D (03:00 UTC) backfills D-1. `airflow dags backf
 manual trigger may name the day: `airflow dags trigger news_backfill_nightly -c '{"day": "2026-11-05"}'`.
 
 Airflow Variables (set once, see deploy/dataflow/README.md): news_project, news_region, news_template
-(gs://.../news-pipeline.json), news_raw_pattern (e.g. gs://bucket/raw/{date}/*), news_output (gs://bucket/tables).
+(gs://.../news-pipeline.json), news_raw_pattern (e.g. gs://bucket/raw/{date}/*), news_output (gs://bucket/tables),
+news_worker_service_account (the account the Dataflow workers run as).
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ with DAG(
                     "output": "{{ var.value.news_output }}",
                     "partition_date": DAY,
                 },
-                "environment": {"maxWorkers": 10},
+                "environment": {"serviceAccountEmail": "{{ var.value.news_worker_service_account }}",
+                                "maxWorkers": 10},
             }
         },
         append_job_name=False,  # the fixed per-day name is what stops two jobs swapping one day at once

@@ -18,7 +18,8 @@ except ImportError:  # Airflow 2.x
 
 VARIABLES = {"news_project": "news-prod", "news_region": "europe-west1",
              "news_template": "gs://news-bucket/templates/news-pipeline.json",
-             "news_raw_pattern": "gs://news-bucket/raw/{date}/*", "news_output": "gs://news-bucket/tables"}
+             "news_raw_pattern": "gs://news-bucket/raw/{date}/*", "news_output": "gs://news-bucket/tables",
+             "news_worker_service_account": "news-dataflow@news-prod.iam.gserviceaccount.com"}
 
 
 class _Values:

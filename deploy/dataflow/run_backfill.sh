@@ -5,7 +5,8 @@
 #   PROJECT=my-project REGION=europe-west1 BUCKET=my-bucket \
 #   deploy/dataflow/run_backfill.sh 2026-11-01 2026-11-07 [--dry_run] [--model en_core_web_md ...]
 #
-# Optional: RAW (default 'gs://$BUCKET/raw/{date}/*'), OUTPUT (default gs://$BUCKET/tables), TEMPLATE.
+# Optional: RAW (default 'gs://$BUCKET/raw/{date}/*'), OUTPUT (default gs://$BUCKET/tables), TEMPLATE,
+# SERVICE_ACCOUNT (the workers' account).
 # Extra arguments go to `python -m pipeline backfill`: pipeline options become template parameters,
 # other Beam options go to --additional-pipeline-options (e.g. --max_num_workers=20).
 set -euo pipefail
@@ -18,4 +19,4 @@ PY=.venv/bin/python
 exec "$PY" -m pipeline backfill --start "$START" --end "$END" \
   --input "${RAW:-gs://$BUCKET/raw/{date}/*}" --output "${OUTPUT:-gs://$BUCKET/tables}" \
   --template "${TEMPLATE:-gs://$BUCKET/templates/news-pipeline.json}" \
-  --project "$PROJECT" --region "$REGION" "$@"
+  --project "$PROJECT" --region "$REGION" ${SERVICE_ACCOUNT:+--service_account_email "$SERVICE_ACCOUNT"} "$@"

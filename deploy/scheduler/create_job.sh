@@ -5,14 +5,18 @@
 # active job of the same name, so a slow night can never swap a partition at the same time as the next one.
 #
 #   PROJECT=my-project REGION=europe-west1 BUCKET=my-bucket \
-#   SERVICE_ACCOUNT=news-scheduler@my-project.iam.gserviceaccount.com deploy/scheduler/create_job.sh
+#   SERVICE_ACCOUNT=news-scheduler@my-project.iam.gserviceaccount.com \
+#   WORKER_SERVICE_ACCOUNT=news-dataflow@my-project.iam.gserviceaccount.com deploy/scheduler/create_job.sh
 #
 # Optional: RAW (default 'gs://$BUCKET/raw/{date}/*'), OUTPUT, TEMPLATE, SCHEDULE (default 03:00 UTC),
 # SCHEDULER_JOB (default news-backfill-nightly). Re-running the script updates the job.
-# The service account needs roles/dataflow.developer and roles/iam.serviceAccountUser on the workers' account.
+# SERVICE_ACCOUNT (the caller) needs roles/dataflow.developer and roles/iam.serviceAccountUser on
+# WORKER_SERVICE_ACCOUNT (the account the launcher and workers run as).
 set -euo pipefail
 cd "$(dirname "$0")"
 : "${PROJECT:?set PROJECT}" "${REGION:?set REGION}" "${BUCKET:?set BUCKET}" "${SERVICE_ACCOUNT:?set SERVICE_ACCOUNT}"
+: "${WORKER_SERVICE_ACCOUNT:?set WORKER_SERVICE_ACCOUNT}"
+export WORKER_SERVICE_ACCOUNT
 export TEMPLATE="${TEMPLATE:-gs://$BUCKET/templates/news-pipeline.json}"
 export RAW="${RAW:-gs://$BUCKET/raw/{date}/*}"
 export OUTPUT="${OUTPUT:-gs://$BUCKET/tables}"
