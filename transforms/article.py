@@ -29,9 +29,10 @@ def prepare_article(raw: dict[str, Any], now: dt.datetime, pipeline_version: str
     published = raw.get("published_at")
     authors = list(raw.get("authors") or [])
     body = raw.get("text")
-    page_language = None
+    page_language, truncated = None, False
     if not (body or "").strip() and raw.get("html"):
         page = extract_html(raw["html"], url=url)
+        truncated = page.truncated
         body = page.text
         title = title or page.title
         url = url or page.url
@@ -44,6 +45,8 @@ def prepare_article(raw: dict[str, Any], now: dt.datetime, pipeline_version: str
                 published = None
     cleaned = clean_text(body or "", title=title)
     if not cleaned.text.strip():
+        if truncated:
+            raise StageError(STAGE, "no article text: the HTML is nested deeper than the parser's limit (256 levels)")
         raise StageError(STAGE, "no article text left after cleaning (page furniture only?)")
     title = normalise_unicode(title).strip() if title else None
     authors = authors or cleaned.authors

@@ -24,7 +24,7 @@ from typing import Any
 
 import trafilatura
 from lxml.html import HtmlElement
-from trafilatura.utils import load_html
+from trafilatura.utils import HTML_PARSER, load_html
 
 from transforms.records import StageError
 
@@ -48,19 +48,26 @@ class ExtractedPage:
     url: str | None = None
     language: str | None = None
     method: str = "none"  # which candidate the body came from: precision, balanced, json-ld
+    truncated: bool = False  # the parser hit its nesting limit and dropped what lay deeper
 
 
 def parse_html(html: str) -> HtmlElement | None:
     """lxml tree of a page or of a bare fragment (a JSON `html` field may hold just "<p>..</p>")."""
+    return _parse(html)[0]
+
+
+def _parse(html: str) -> tuple[HtmlElement | None, bool]:
+    """(tree, truncated): truncated when libxml2 stopped at its depth limit (256 levels)."""
     if not _DOCUMENT_START.search(html[:4096]):
         html = f"<html><body><div>{html}</div></body></html>"
-    tree = load_html(html)
+    tree = load_html(html)  # trafilatura's loader: encoding repairs, then lxml with HTML_PARSER
+    truncated = any(e.type_name == "ERR_RESOURCE_LIMIT" for e in HTML_PARSER.error_log)
     if tree is None:
-        return None
+        return None, truncated
     size = sum(1 for _ in tree.iter())
     if size > MAX_ELEMENTS:
         raise StageError("clean", f"HTML has {size} elements, over the limit of {MAX_ELEMENTS}")
-    return tree
+    return tree, truncated
 
 
 def _trafilatura(tree: HtmlElement, url: str | None, precision: bool, metadata: bool):
@@ -111,9 +118,9 @@ def json_ld_body(tree: HtmlElement) -> str:
 
 def extract_html(html: str, url: str | None = None) -> ExtractedPage:
     """Body paragraphs (blank-line separated) plus title, date, authors and canonical URL."""
-    tree = parse_html(html)
+    tree, truncated = _parse(html)
     if tree is None:
-        return ExtractedPage(text="")
+        return ExtractedPage(text="", truncated=truncated)
     doc = _trafilatura(tree, url, precision=True, metadata=True)
     text, method = _body_text(doc), "precision"
     if len(text) < MIN_CONFIDENT_CHARS:
@@ -124,7 +131,7 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage:
         if len(best) > LONGER_FACTOR * len(text):
             text, method = best, best_method
     if doc is None:
-        return ExtractedPage(text=text, method=method if text else "none")
+        return ExtractedPage(text=text, method=method if text else "none", truncated=truncated)
     authors = [a.strip() for a in _AUTHOR_SPLIT.split(doc.author or "") if a.strip()]
     return ExtractedPage(
         text=text,
@@ -134,4 +141,5 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage:
         url=(doc.url or None),
         language=(doc.language or None),
         method=method,
+        truncated=truncated,
     )
