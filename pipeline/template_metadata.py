@@ -33,11 +33,9 @@ REGEXES: dict[str, str] = {
     "model": r"^[A-Za-z0-9_.\-]+$",
     "nlp_components": r"^[A-Za-z0-9_]+(,[A-Za-z0-9_]+)*$",
     "run_key": r"^[A-Za-z0-9_\-]+$",
-    # Streaming options (used once they exist in NewsPipelineOptions).
     "input_subscription": r"^projects/[^/]+/subscriptions/[^/]+$",
     "input_topic": r"^projects/[^/]+/topics/[^/]+$",
     "dead_letter_topic": r"^projects/[^/]+/topics/[^/]+$",
-    "timestamp_attribute": r"^[A-Za-z0-9_.\-]+$",
 }
 
 
