@@ -222,11 +222,12 @@ def _split_extra(extra: Sequence[str]) -> list[tuple[str, str | None]]:
 
 def template_parameters(pattern: str, output: str, day: dt.date,
                         extra: Sequence[str]) -> tuple[dict[str, str], list[str]]:
-    """Flex Template parameters of one day, plus the Beam options that go to --additional-pipeline-options."""
+    """Flex Template parameters of one day, plus the Beam options that go to --additional-pipeline-options.
+    The input is the day's own pattern, so the job's parameters show exactly what it reads."""
     from pipeline.template_metadata import parameter_names, validate
 
     names = parameter_names()
-    params = {"input": pattern, "output": output, "partition_date": day.isoformat()}
+    params = {"input": day_pattern(pattern, day), "output": output, "partition_date": day.isoformat()}
     beam_options = []
     for name, value in _split_extra(extra):
         if name in names:

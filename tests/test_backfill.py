@@ -314,7 +314,7 @@ def test_dry_run_prints_one_flex_template_launch_per_day(tmp_path):
     assert params.startswith("--parameters=^~^")  # the glob's comma forces another list delimiter
     launch = requests[2]["launchParameter"]
     assert launch["jobName"] == "news-backfill-20261103"
-    assert launch["parameters"] == {"input": "gs://news-raw/archive/{yyyy}/{mm}/{dd}/*.{json,jsonl.gz}",
+    assert launch["parameters"] == {"input": "gs://news-raw/archive/2026/11/03/*.{json,jsonl.gz}",
                                     "output": "gs://news-out/tables", "partition_date": "2026-11-03",
                                     "model": "en_core_web_md"}
     assert validate(launch["parameters"]) == []
@@ -328,7 +328,7 @@ def test_dry_run_refuses_what_the_template_would_refuse():
     rc, _, err = cli("backfill", "--start", "2026-11-01", "--end", "2026-11-01", "--input", "/local/{date}/*",
                      "--output", "/local/out", "--template", "gs://b/t.json", "--region", "europe-west1",
                      "--dry_run")
-    assert rc == 2 and "input='/local/{date}/*' does not match ^gs://" in err
+    assert rc == 2 and "input='/local/2026-11-01/*' does not match ^gs://" in err
 
 
 def test_dry_run_without_template_prints_each_days_run(tmp_path):
