@@ -42,16 +42,18 @@ def test_direct_quote_with_cue_after(nlp):
     assert q["cue"] == "said" and q["text"] == "We had to act before the next storm"
 
 
-def test_split_quote_shares_the_speaker(nlp):
+def test_quote_split_around_its_cue_is_one_quote(nlp):
     quotes = quotes_of(nlp, "Dr. Amina Okafor runs the clinic. “The vaccine works,” she said. “But supply is "
                             "still far too short for the demand we see.”")
-    assert [q["speaker_canonical"] for q in quotes] == ["Amina Okafor", "Amina Okafor"]
+    (q,) = [q for q in quotes if q["kind"] == "direct"]
+    assert q["text"].startswith("The vaccine works") and q["text"].endswith("the demand we see.")
+    assert (q["speaker"], q["speaker_canonical"], q["cue"]) == ("she", "Amina Okafor", "said")
 
 
 def test_speaker_only_in_previous_paragraph(nlp):
     text = ("Finance minister Joseph Mwangi defended the budget on Monday.\n\n"
             "“We had no choice but to cut spending this year.”")
-    (q,) = quotes_of(nlp, text)
+    (q,) = [q for q in quotes_of(nlp, text) if q["kind"] == "direct"]
     assert q["speaker_canonical"] == "Joseph Mwangi"
 
 

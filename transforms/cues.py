@@ -1,22 +1,82 @@
-"""Reporting verbs ("cues") in all their inflected forms.
+"""Reporting verbs ("cues") in all their inflected forms, and what each one takes as its content.
 
 The pipeline runs spaCy without tagger and lemmatizer (they cost time and the parser does not
 need them), so cues are matched on the lower-cased surface form through this table.
+
+Attribution corpora (PolNeAR, PARC) count more than speech: beliefs ("Clinton believes the deal is
+bad"), stances ("Trump criticized the deal"), intentions ("Cruz vowed to stay in the race") and
+evidence ("a poll shows Trump ahead"). Which complement carries the content depends on the verb:
+  * CLAUSE      a clause or a quote: "said (that) ...", "“...,” he said";
+  * INFINITIVE  a to-infinitive: "vowed to stay", "declined to comment";
+  * OBJECT      the direct object: "criticized the deal", "announced his candidacy";
+  * PREPS       a prepositional object: "warned of a crisis", "called for a boycott";
+  * ADDRESSEE   verbs whose object is the person addressed, not the content: "told reporters".
 """
 
 from __future__ import annotations
 
-# Verbs that introduce what someone said, wrote or thinks (PolNeAR and PARC count beliefs too).
-SPEECH_VERBS = """
-say tell add explain note claim argue insist warn deny accuse state announce declare write ask reply
-respond answer suggest acknowledge admit confirm report recall predict promise vow pledge urge stress
-emphasize emphasise contend allege assert maintain reiterate complain concede testify tweet post joke
-quip reveal disclose indicate estimate observe remark comment agree charge blast slam praise criticize
-criticise mock boast lament recount tout dismiss question wonder signal threaten demand recommend propose
-conclude caution counter retort acknowledge point describe call urge plead repeat echo muse scoff brag
-insinuate hint imply speculate theorize predict forecast project assure reassure inform notify advise
-believe think hope fear worry expect feel know suspect doubt
-""".split()
+CLAUSE = set("""
+say tell add explain note claim argue insist warn deny state announce declare write ask reply respond answer
+suggest acknowledge admit confirm report recall predict promise vow pledge urge stress emphasize emphasise
+contend allege assert maintain reiterate complain concede testify tweet post joke quip reveal disclose
+indicate estimate observe remark comment agree boast lament recount conclude caution counter retort hint
+imply speculate forecast assure reassure inform advise believe think hope fear worry expect feel know suspect
+doubt show find mention continue muse scoff brag propose recommend demand threaten question wonder learn
+acknowledge concur guess figure reason surmise theorize posit opine exclaim shout yell chant read proclaim
+""".split())
+
+INFINITIVE = set("""
+vow promise pledge refuse decline threaten plan seek want hope agree urge ask tell warn expect claim decide
+intend offer propose demand prefer wish vote call advise order encourage push pressure invite remind
+""".split())
+
+OBJECT = set("""
+announce report endorse criticize criticise praise cite reject denounce defend question dismiss blast slam attack
+mock tout describe propose decry condemn blame oppose support back express mention discuss highlight reveal
+predict confirm deny acknowledge admit recall recount suggest call accuse charge credit thank applaud welcome
+lament tweet post release decline refuse request demand seek want offer urge recommend favor favour
+""".split())
+
+PREPS: dict[str, tuple[str, ...]] = {
+    "warn": ("of", "about", "against"),
+    "call": ("for",),
+    "talk": ("about",),
+    "speak": ("about", "of"),
+    "refer": ("to",),
+    "agree": ("with", "on"),
+    "complain": ("about", "of"),
+    "comment": ("on",),
+    "point": ("to",),
+    "focus": ("on",),
+    "argue": ("for", "against"),
+    "push": ("for",),
+    "advocate": ("for",),
+    "rail": ("against",),
+    "apologize": ("for",),
+    "apologise": ("for",),
+    "testify": ("about",),
+    "worry": ("about",),
+    "joke": ("about",),
+    "write": ("about",),
+    "ask": ("about",),
+    "boast": ("about", "of"),
+    "brag": ("about",),
+    "campaign": ("for", "against"),
+    "vote": ("for", "against"),
+}
+
+# Verbs whose object is the person addressed ("told reporters"), never the content.
+ADDRESSEE = {"tell", "inform", "assure", "reassure", "advise", "ask", "urge", "warn", "remind", "encourage",
+             "invite", "order", "push", "pressure"}
+# Verbs whose object is the target and whose `of`/`for`/`as` phrase goes with it ("accused X of Y").
+TARGETED = {"accuse", "blast", "slam", "praise", "criticize", "criticise", "mock", "charge", "credit", "thank",
+            "blame", "call", "describe", "applaud", "attack", "condemn", "denounce", "defend"}
+# Cues that are too common as plain verbs to count without a content clause of their own.
+BELIEF = {"believe", "think", "hope", "fear", "worry", "expect", "feel", "know", "suspect", "doubt", "add", "call",
+          "point", "question", "wonder", "answer", "post", "write", "counter", "continue", "show", "find", "learn",
+          "read", "figure", "guess", "reason", "mention"}
+
+SPEECH_VERBS = sorted(CLAUSE | INFINITIVE | OBJECT | set(PREPS))
 
 IRREGULAR = {
     "say": ["says", "said", "saying"],
@@ -26,9 +86,16 @@ IRREGULAR = {
     "feel": ["feels", "felt", "feeling"],
     "know": ["knows", "knew", "known", "knowing"],
     "forecast": ["forecasts", "forecast", "forecasting"],
+    "find": ["finds", "found", "finding"],
+    "show": ["shows", "showed", "shown", "showing"],
+    "seek": ["seeks", "sought", "seeking"],
+    "speak": ["speaks", "spoke", "spoken", "speaking"],
+    "read": ["reads", "read", "reading"],
+    "learn": ["learns", "learned", "learnt", "learning"],
+    "put": ["puts", "put", "putting"],
 }
 # Verbs whose final consonant doubles (admit -> admitted).
-DOUBLING = {"admit", "quip", "plead", "regret", "commit", "omit", "submit", "signal"}
+DOUBLING = {"admit", "quip", "regret", "commit", "omit", "submit", "plan", "refer", "concur", "chat", "rebut"}
 
 
 def _forms(base: str) -> list[str]:
@@ -52,14 +119,8 @@ def _forms(base: str) -> list[str]:
 
 
 CUE_LEMMA: dict[str, str] = {form: base for base in SPEECH_VERBS for form in _forms(base)}
-# Cues that need a content clause to count (they are too common as plain verbs otherwise).
-BELIEF = {"believe", "think", "hope", "fear", "worry", "expect", "feel", "know", "suspect", "doubt", "add", "call",
-          "point", "question", "wonder", "answer", "post", "write", "project", "counter", "echo", "repeat", "signal"}
-# Cues whose object is the person addressed, not the content ("told reporters").
-ADDRESSEE = {"tell", "inform", "notify", "assure", "reassure", "advise", "ask", "urge", "warn", "remind"}
-# Cues whose object is the target and whose `of`/`for` phrase is the content ("accused X of Y").
-TARGETED = {"accuse", "blast", "slam", "praise", "criticize", "criticise", "mock", "charge", "call"}
 
 
 def cue_lemma(word: str) -> str | None:
+    """The base form of a reporting verb ("told" -> "tell"), or None if the word is not one."""
     return CUE_LEMMA.get(word.lower())

@@ -1,50 +1,80 @@
 """Find quoted passages by their quote marks, across every common style.
 
-Curly “…”, straight "…", guillemets «…» / »…«, German „…“. A quote may run over several
-paragraphs: by convention each paragraph re-opens the quote and only the last one closes it.
+Curly “…”, straight "…", guillemets «…» / »…«, German „…“, and the typewriter style of the New York
+Times archive ''…'' / ``…''. A quote may run over several paragraphs: by convention each paragraph
+re-opens the quote and only the last one closes it. A paragraph that never closes its quote ends it.
 """
 
 from __future__ import annotations
 
 import re
 
-OPENERS = {"“": "”", "«": "»", "„": "“”", '"': '"', "»": "«"}
-CONTINUE = tuple(OPENERS) + ("‘",)
+# opener -> the marks that close it (checked longest first)
+OPENERS: dict[str, tuple[str, ...]] = {
+    "``": ("''", "”", '"'),
+    "''": ("''",),
+    "“": ("”", '"'),
+    "«": ("»",),
+    "„": ("“", "”"),
+    '"': ('"', "”"),
+    "»": ("«",),
+}
+_OPEN_ORDER = sorted(OPENERS, key=len, reverse=True)
 _TRIM_END = " \t\n,;:"
+_TRIM_START = " \t\n'`"
+
+
+def _opener_at(text: str, i: int) -> str | None:
+    for mark in _OPEN_ORDER:
+        if text.startswith(mark, i):
+            if mark == "»" and not _looks_like_open(text, i):
+                return None
+            if mark == "''" and i > 0 and text[i - 1].isalnum() and i + 2 < len(text) and not text[i + 2].isalnum():
+                return None  # a closing '' with nothing open (or a plural possessive): not an opener
+            return mark
+    return None
 
 
 def find_quoted(text: str) -> list[tuple[int, int]]:
     """Character spans of quoted content, quote marks excluded, trailing commas trimmed."""
     spans: list[tuple[int, int]] = []
     start: int | None = None
-    closers = ""
+    opener = ""
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
-        if ch == "\n" and start is not None:
+        if start is not None and ch == "\n":
             j = i
             while j < n and text[j].isspace():
                 j += 1
-            if j < n and text[j] in OPENERS and closers and text[j] != closers[0]:
-                i = j + 1  # the quote goes on in the next paragraph
+            nxt = _opener_at(text, j) if j < n else None
+            if nxt is not None and nxt == opener and opener != '"':
+                i = j + len(nxt)  # the quote goes on in the next paragraph
                 continue
             spans.append((start, i))  # never closed: ends with its paragraph
             start = None
-        elif start is not None and ch in closers:
-            spans.append((start, i))
-            start = None
-        elif ch in OPENERS and (ch != "»" or _looks_like_open(text, i)):
-            if start is not None and ch == '"' and closers == '"':
+            i += 1
+            continue
+        if start is not None:
+            closer = next((c for c in OPENERS[opener] if text.startswith(c, i)), None)
+            if closer is not None:
                 spans.append((start, i))
                 start = None
-            else:
-                start, closers = i + 1, OPENERS[ch]
+                i += len(closer)
+                continue
+            i += 1
+            continue
+        mark = _opener_at(text, i)
+        if mark is not None:
+            start, opener = i + len(mark), mark
+            i += len(mark)
+            continue
         i += 1
     if start is not None:
         spans.append((start, n))
     out = []
     for s, e in spans:
-        while s < e and text[s].isspace():
+        while s < e and text[s] in _TRIM_START:
             s += 1
         while e > s and text[e - 1] in _TRIM_END:
             e -= 1

@@ -1,13 +1,19 @@
 """Who said what: direct, partial and reported speech with speaker attribution, from a parsed Doc.
 
-Rules run on spaCy's dependency parse (no tagger or lemmatizer needed):
-  * direct quotes come from quote marks; the speaker is the subject of the nearest reporting verb
-    outside the marks in the same sentence, else the previous quote's speaker in the paragraph,
-    else the person the previous paragraph was about ("Carney also floated ... \n\n “We are ...”");
-  * reported speech is the clausal complement of a reporting verb ("X said (that) ...",
-    "..., X said", "X told reporters ...", "X accused Y of ...", "according to X, ...");
-    if it contains quote marks it is a partial quote.
-Speakers are resolved to canonical names by `transforms.speakers`.
+Rules run on spaCy's dependency parse (no tagger or lemmatizer needed), in three steps:
+  1. Reported speech: every cue outside quote marks (a reporting verb, "according to", "in a poll")
+     with a source (its subject) and a content (the complement that verb takes, `transforms.cues`):
+     "X said (that) ...", "..., X said", "X told reporters ...", "X accused Y of ...", "X vowed to ...",
+     "X warned of ...", "according to X, ...". A content that is mostly inside quote marks hands its
+     cue to those quotes; one that contains some quoted words is a partial quote.
+  2. Direct quotes come from quote marks (`transforms.quote_marks`); each gets the cue that governs
+     it, else the verb right after it ("“...,” Trump barked"), else the clause before a colon, else the
+     nearest reporting verb of its sentence. A quote with no cue of its own continues the previous
+     one in its paragraph: "“A,” he said. “B.”" is one quote (its span covers the interruption, so
+     its text is exactly text[start:end]); otherwise it goes to whoever the previous paragraph was about.
+  3. Attributions do not nest (as in PolNeAR and PARC): a candidate inside another one is dropped.
+Speakers are the mention as written ("he", "who", "the ministry"); `transforms.speakers` resolves
+them to canonical names.
 """
 
 from __future__ import annotations
@@ -16,14 +22,25 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
-from transforms.cues import ADDRESSEE, BELIEF, TARGETED, cue_lemma
+from transforms.cues import ADDRESSEE, BELIEF, CLAUSE, INFINITIVE, OBJECT, PREPS, TARGETED, cue_lemma
 from transforms.entities import Mention
 from transforms.quote_marks import find_quoted, quoted_mask
-from transforms.speakers import SpeakerResolver
+from transforms.speakers import SpeakerResolver, mention_span
 
-SUBJECTS = {"nsubj", "nsubjpass", "csubj"}
+SUBJECTS = {"nsubj", "csubj"}
+# Where a reporting verb can sit in the parse (a verb used as adjective or noun is no cue).
+VERBAL = {"ROOT", "ccomp", "conj", "advcl", "xcomp", "relcl", "parataxis", "acl", "pcomp", "dep", "advmod"}
+RELATIVE = {"who", "which", "that", "whom"}
+NON_SPEAKERS = {"there", "this", "these", "those", "what", "everything", "nothing", "something", "anything"}
+# Nouns that carry a statement: "a statement saying ...", "in a tweet".
+STATEMENT_NOUNS = {"statement", "statements", "letter", "tweet", "tweets", "post", "release", "memo", "email",
+                   "interview", "speech", "remarks", "message", "ad", "video", "op-ed", "column", "report"}
+# Sources whose findings are attributions: "in the latest poll, Trump leads ...".
+POLL_NOUNS = {"poll", "polls", "survey", "surveys", "study", "analysis", "report", "polling"}
 MIN_DIRECT_WORDS = 4
-MIN_REPORTED_WORDS = 3
+MIN_REPORTED_WORDS = 2
+_OPEN_MARKS = "“\"«„'`"
+_CLOSE_MARKS = "”\"»“'"
 _TRAIL = " \t\n,;:—–-"
 
 
@@ -36,6 +53,10 @@ class Quote:
     speaker_canonical: str | None
     cue: str | None
     speaker_start: int | None = None
+    parts: tuple[tuple[int, int], ...] = ()  # the quoted pieces of a quote split around its cue
+
+    def pieces(self) -> tuple[tuple[int, int], ...]:
+        return self.parts or ((self.start_char, self.end_char),)
 
     def as_row(self, text: str) -> dict:
         return {
@@ -52,8 +73,17 @@ class Quote:
 @dataclass
 class Attribution:
     cue: Token | None
-    subject: Token | None  # head token of the speaker mention
+    cue_text: str | None
     speaker_span: Span | None
+    antecedent: Span | None = None  # what a relative pronoun speaker ("who") refers to
+
+
+@dataclass
+class Candidate:
+    attr: Attribution
+    start: int
+    end: int
+    construction: str
 
 
 def extract_quotes(doc: Doc, mentions: list[Mention]) -> list[Quote]:
@@ -66,172 +96,220 @@ def extract_quotes(doc: Doc, mentions: list[Mention]) -> list[Quote]:
     consumed: set[int] = set()
     direct_attr: dict[int, Attribution] = {}
 
-    for cue in doc:
-        if mask[cue.idx] if cue.idx < len(mask) else False:
+    partial_of: dict[int, Quote] = {}  # quote-mark index -> the partial quote that contains it
+    for tok in doc:
+        if mask[tok.idx]:
             continue
-        found = _reported(cue)
-        if found is None:
+        cand = reported_candidate(tok)
+        if cand is None:
             continue
-        attr, content = found
-        span = _trim(doc, content)
-        if span is None:
-            continue
-        start, end = span
-        inside = _words_inside(doc, start, end, mask)
-        words = _word_count(doc, start, end)
+        start, end = cand.start, cand.end
         overlapping = [k for k, (s, e) in enumerate(marks) if s < end and start < e]
-        if words and inside >= 0.8 * words and overlapping and start >= marks[overlapping[0]][0] - 1:
-            for k in overlapping:
-                direct_attr.setdefault(k, attr)
-            continue
+        if overlapping and start >= marks[overlapping[0]][0] - 2:
+            # '“...,” X said': judge what stands before the cue; '“...,” X said' is a direct quote
+            upto = tok.idx if start < tok.idx < end else end
+            if tok.idx >= marks[overlapping[-1]][1]:
+                upto = min(upto, marks[overlapping[-1]][1])
+            words = _word_count(doc, start, upto)
+            if words and _words_inside(doc, start, upto, mask) >= 0.8 * words:
+                for k in overlapping:
+                    if marks[k][0] < upto:
+                        direct_attr.setdefault(k, cand.attr)
+                continue
+        words = _word_count(doc, start, end)
         if words < MIN_REPORTED_WORDS:
             continue
-        kind = "partial" if inside else "indirect"
-        if kind == "partial":
-            consumed.update(overlapping)
-            start = min([start] + [marks[k][0] - 1 for k in overlapping if marks[k][0] - 1 < start])
-            end = max([end] + [min(marks[k][1] + 1, len(text)) for k in overlapping if text[marks[k][1]:marks[k][1] + 1]
-                               in "”\"»“"])
-        quotes.append(_make(resolver, doc, start, end, kind, attr))
-
-    previous: Quote | None = None
-    for k, (start, end) in enumerate(marks):
-        if k in consumed:
+        inside = _words_inside(doc, start, end, mask)
+        if not inside:
+            quotes.append(_make(resolver, start, end, "indirect", cand.attr))
             continue
-        attr = direct_attr.get(k) or _nearest_cue(doc, marks, mask, k)
-        words = _word_count(doc, start, end)
-        if attr is None and words < MIN_DIRECT_WORDS:
-            continue  # scare quotes, titles, nicknames
-        if attr is None:
-            quote = _inherit(resolver, doc, start, end, previous)
-        else:
-            quote = _make(resolver, doc, start, end, "direct", attr)
+        start, end = _with_marks(text, min(start, marks[overlapping[0]][0]), max(end, marks[overlapping[-1]][1]))
+        quote = _make(resolver, start, end, "partial", cand.attr)
         quotes.append(quote)
-        previous = quote
-    quotes.sort(key=lambda q: (q.start_char, q.end_char))
-    return _dedupe(quotes)
+        for k in overlapping:
+            consumed.add(k)
+            partial_of[k] = quote
+
+    quotes.extend(_direct_quotes(doc, marks, direct_attr, partial_of, resolver, mask))
+    return _univocal(quotes)
 
 
-def _make(resolver: SpeakerResolver, doc: Doc, start: int, end: int, kind: str, attr: Attribution) -> Quote:
-    speaker = attr.speaker_span.text if attr.speaker_span is not None else None
-    canonical = resolver.resolve(attr.speaker_span) if attr.speaker_span is not None else None
-    return Quote(
-        start,
-        end,
-        kind,
-        speaker,
-        canonical,
-        attr.cue.text if attr.cue is not None else None,
-        attr.speaker_span.start_char if attr.speaker_span is not None else None,
-    )
+# ----------------------------------------------------------------------------- rows
+def _make(resolver: SpeakerResolver, start: int, end: int, kind: str, attr: Attribution | None) -> Quote:
+    if attr is None or attr.speaker_span is None:
+        return Quote(start, end, kind, None, None, attr.cue_text if attr else None)
+    span = attr.speaker_span
+    canonical = resolver.resolve(attr.antecedent if attr.antecedent is not None else span)
+    return Quote(start, end, kind, span.text, canonical, attr.cue_text, span.start_char)
 
 
-def _inherit(resolver: SpeakerResolver, doc: Doc, start: int, end: int, previous: Quote | None) -> Quote:
-    """A quote with no cue of its own: same paragraph as the last quote -> same speaker;
-    otherwise the person the previous paragraph ended on, if it names or refers to one."""
-    para_start = doc.text.rfind("\n", 0, start) + 1
-    if previous is not None and previous.end_char >= para_start - 2 and previous.speaker:
-        return Quote(start, end, "direct", previous.speaker, previous.speaker_canonical, None, previous.speaker_start)
-    span = resolver.previous_paragraph_speaker(para_start)
-    if span is None:
-        return Quote(start, end, "direct", None, None, None)
-    return Quote(start, end, "direct", span.text, resolver.resolve(span), None, span.start_char)
-
-
-def _dedupe(quotes: list[Quote]) -> list[Quote]:
-    """Drop a quote nested inside a longer one of the same speaker (a verb inside a reported clause)."""
-    out: list[Quote] = []
-    for q in sorted(quotes, key=lambda q: (q.start_char, -q.end_char)):
-        if any(o.start_char <= q.start_char and q.end_char <= o.end_char for o in out):
-            continue
-        out.append(q)
-    return sorted(out, key=lambda q: (q.start_char, q.end_char))
+def _univocal(quotes: list[Quote]) -> list[Quote]:
+    """Each word belongs to at most one quote: quotes first, then longer reported speech wins."""
+    priority = {"direct": 0, "partial": 1, "indirect": 2}
+    kept: list[Quote] = []
+    for q in sorted(quotes, key=lambda q: (priority[q.kind], q.start_char - q.end_char)):
+        length = q.end_char - q.start_char
+        clash = False
+        for o in kept:
+            overlap = sum(max(0, min(e, q.end_char) - max(s, q.start_char)) for s, e in o.pieces())
+            if overlap > 0.5 * length or overlap > 0 and o.kind == q.kind == "direct":
+                clash = True
+                break
+        if not clash:
+            kept.append(q)
+    return sorted(kept, key=lambda q: (q.start_char, q.end_char))
 
 
 # ----------------------------------------------------------------------------- reported speech
-def _subject(verb: Token) -> Token | None:
-    for child in verb.children:
-        if child.dep_ in SUBJECTS:
-            return child
-    if verb.dep_ in ("advcl", "xcomp", "conj", "pcomp") and verb.head is not verb:
-        for child in verb.head.children:
-            if child.dep_ in ("nsubj", "csubj"):
-                return child
+def reported_candidate(tok: Token) -> Candidate | None:
+    """The attribution a token introduces as a cue (source, content span), if it is one."""
+    low = tok.lower_
+    if low == "according" and tok.dep_ == "prep":
+        return _according(tok)
+    if low == "in" and tok.dep_ == "prep":
+        return _poll_in(tok)
+    lemma = cue_lemma(low)
+    if lemma is None or tok.dep_ not in VERBAL:
+        return None
+    if tok.dep_ == "advmod" and not low.endswith("ing"):
+        return None
+    found = _complement(tok, lemma)
+    if found is None:
+        return None
+    content, cue_extra, construction = found
+    attr = _source(tok, lemma)
+    if attr is None:
+        return None
+    span = _trim(tok.doc, content)
+    if span is None:
+        return None
+    attr.cue_text = _phrase([tok, *cue_extra])
+    return Candidate(attr, span[0], span[1], construction)
+
+
+def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] | None:
+    """(content tokens, extra cue tokens such as a particle or preposition, construction)."""
+    kids = list(cue.children)
+    extra = [c for c in kids if c.dep_ == "prt"]
+    ccomps = [c for c in kids if c.dep_ == "ccomp"]
+    if lemma in CLAUSE and ccomps:
+        return [t for c in ccomps for t in c.subtree], extra, "clause"
+    xcomps = [c for c in kids if c.dep_ == "xcomp" and c.i > cue.i]
+    if xcomps and lemma in INFINITIVE:
+        return list(xcomps[0].subtree), extra, "infinitive"
+    preps = PREPS.get(lemma, ())
+    if preps:
+        for c in kids:
+            if c.dep_ == "prep" and c.i > cue.i and c.lower_ in preps:
+                obj = [g for g in c.children if g.dep_ in ("pobj", "pcomp")]
+                if obj:
+                    return list(obj[0].subtree), extra + [c], "prep"
+    if lemma in OBJECT and lemma not in ADDRESSEE:
+        objs = [c for c in kids if c.dep_ == "dobj" and c.i > cue.i]
+        if objs:
+            content = list(objs[0].subtree)
+            if lemma in TARGETED:
+                for c in kids:
+                    if c.i > objs[0].i and (c.dep_ in ("oprd", "ccomp", "xcomp")
+                                            or c.dep_ == "prep" and c.lower_ in ("of", "for", "as")):
+                        content.extend(c.subtree)
+            return content, extra, "object"
+    if (lemma in CLAUSE and lemma not in BELIEF and cue.dep_ in ("parataxis", "ccomp", "advcl", "conj")
+            and cue.head.i < cue.i and not any(c.dep_ in ("dobj", "xcomp") and c.i > cue.i for c in kids)):
+        head = cue.head
+        skip = set(t.i for t in cue.subtree)
+        content = [t for t in head.subtree if t.i < cue.i and t.i not in skip]
+        # "..., he said" ends a clause: the content starts at that clause's own beginning
+        return content, extra, "clause-before"
     return None
 
 
-def speaker_span(subj: Token) -> Span:
-    """The speaker mention as written: the subject's left modifiers and the head itself."""
-    doc = subj.doc
-    start = max(subj.left_edge.i, subj.sent.start)
-    while start < subj.i and (doc[start].is_punct or doc[start].is_space):
-        start += 1
-    end = subj.i + 1
-    while end < len(doc) and doc[end].dep_ in ("compound", "flat") and doc[end].head.i == subj.i:
-        end += 1
-    # drop a relative clause or a long left-hand modifier chain
-    for tok in doc[start:end]:
-        if tok.dep_ in ("relcl", "acl") and tok.i < subj.i:
-            start = tok.right_edge.i + 1
-    return doc[start:end]
+def _source(cue: Token, lemma: str) -> Attribution | None:
+    """Who the cue's content is attributed to: its subject, the subject of the verb it hangs off
+    ("..., saying ..."), or, for a relative clause, the relative pronoun and what it refers to."""
+    verb = cue
+    for _ in range(3):
+        subj = next((c for c in verb.children if c.dep_ in SUBJECTS), None)
+        if subj is not None:
+            break
+        if any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children):
+            return None  # "is expected to", "was asked": the speaker is not the subject
+        if verb.dep_ == "acl" and verb.head.lower_ in STATEMENT_NOUNS:
+            verb = verb.head.head  # "put out a statement saying ..." -> who put it out
+            if verb.dep_ == "prep":
+                verb = verb.head
+            continue
+        if verb.dep_ in ("conj", "advcl", "xcomp", "pcomp", "dep") and verb.head is not verb:
+            verb = verb.head if verb.dep_ != "pcomp" else verb.head.head
+            continue
+        return None
+    else:
+        return None
+    low = subj.lower_
+    if low in NON_SPEAKERS:
+        return None
+    if low in RELATIVE:
+        if verb.dep_ != "relcl":
+            return None
+        return Attribution(cue, None, subj.doc[subj.i : subj.i + 1], mention_span(verb.head))
+    if low == "it" and (lemma in BELIEF or lemma not in CLAUSE):
+        return None
+    if low == "that":
+        return None
+    return Attribution(cue, None, mention_span(subj))
 
 
-def _reported(cue: Token) -> tuple[Attribution, list[Token]] | None:
-    lemma = cue_lemma(cue.text)
-    if cue.lower_ == "according" and cue.dep_ == "prep":
-        return _according(cue)
-    if lemma is None or cue.pos_ in ("NOUN", "ADJ"):
-        return None
-    if cue.dep_ in ("amod", "compound", "nsubj", "dobj", "pobj", "aux"):
-        return None
-    subj = _subject(cue)
-    if subj is None or subj.dep_ == "nsubjpass" and subj.head is cue:
-        return None
-    if subj.lower_ in ("it", "that", "this", "which", "what"):
-        return None
-    content: list[Token] = []
-    for child in cue.children:
-        if child.dep_ == "ccomp" or (child.dep_ == "xcomp" and lemma in ADDRESSEE):
-            content.extend(child.subtree)
-    if not content and lemma in TARGETED:
-        obj = [c for c in cue.children if c.dep_ == "dobj"]
-        prep = [c for c in cue.children if c.dep_ == "prep" and c.lower_ in ("of", "for") and c.i > cue.i]
-        if obj and prep:
-            content = [t for t in cue.doc[obj[0].left_edge.i : prep[-1].right_edge.i + 1]]
-    if not content and lemma == "deny":
-        obj = [c for c in cue.children if c.dep_ == "dobj"]
-        if obj:
-            content = list(obj[0].subtree)
-    if not content and cue.dep_ in ("parataxis", "ccomp", "advcl") and cue.head.i < cue.i and lemma not in BELIEF:
-        head = cue.head
-        content = [t for t in head.subtree if t.i < cue.i and t not in set(cue.subtree)]
-    if not content:
-        return None
-    return Attribution(cue, subj, speaker_span(subj)), content
-
-
-def _according(cue: Token) -> tuple[Attribution, list[Token]] | None:
+def _according(cue: Token) -> Candidate | None:
     """'According to X, Y' -> X says Y (unless a reporting verb already governs Y)."""
     to = next((c for c in cue.children if c.lower_ == "to"), None)
     pobj = next((c for c in to.children if c.dep_ == "pobj"), None) if to is not None else None
     if pobj is None or cue_lemma(cue.head.text):
         return None
+    return _adjunct_source(cue, pobj, "according to", "according")
+
+
+def _poll_in(prep: Token) -> Candidate | None:
+    """'In the latest Quinnipiac poll, Trump leads ...' -> the poll says so."""
+    pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+    if pobj is None or pobj.lower_ not in POLL_NOUNS or prep.head.dep_ != "ROOT" or cue_lemma(prep.head.text):
+        return None
+    return _adjunct_source(prep, pobj, prep.text, "poll")
+
+
+def _adjunct_source(cue: Token, pobj: Token, cue_text: str, construction: str) -> Candidate | None:
     clause = cue.head
-    skip = set(cue.subtree)
-    content = [t for t in clause.subtree if t not in skip]
-    return Attribution(cue, pobj, speaker_span(pobj)), content
+    skip = set(t.i for t in cue.subtree)
+    content = [t for t in clause.subtree if t.i not in skip]
+    # "Y, according to X, who ..." or "Y, sources said, according to X": keep the side with the clause
+    span = _trim(cue.doc, _contiguous(content, cue))
+    if span is None:
+        return None
+    return Candidate(Attribution(cue, cue_text, mention_span(pobj)), span[0], span[1], construction)
+
+
+def _contiguous(tokens: list[Token], cue: Token) -> list[Token]:
+    """The content on one side of an adjunct cue: the longer of what precedes and what follows it."""
+    before = [t for t in tokens if t.i < cue.i]
+    after = [t for t in tokens if t.i > cue.i]
+    return before if len(before) >= len(after) else after
+
+
+def _phrase(tokens: list[Token]) -> str:
+    tokens = sorted(tokens, key=lambda t: t.i)
+    return " ".join(t.text for t in tokens)
 
 
 def _trim(doc: Doc, tokens: list[Token]) -> tuple[int, int] | None:
     """Character span of the content tokens without a leading 'that' or trailing punctuation."""
     if not tokens:
         return None
-    tokens = sorted(tokens, key=lambda t: t.i)
-    first, last = tokens[0].i, tokens[-1].i
+    first = min(t.i for t in tokens)
+    last = max(t.i for t in tokens)
     while first <= last and (doc[first].dep_ == "mark" and doc[first].lower_ in ("that", "whether", "if")
-                             or doc[first].is_punct and doc[first].text not in "“\"«„" or doc[first].is_space):
+                             or doc[first].is_punct and doc[first].text not in _OPEN_MARKS
+                             or doc[first].is_space):
         first += 1
-    while last >= first and (doc[last].is_punct and doc[last].text not in "”\"»" or doc[last].is_space):
+    while last >= first and (doc[last].is_punct and doc[last].text not in _CLOSE_MARKS or doc[last].is_space):
         last -= 1
     if first > last:
         return None
@@ -240,6 +318,15 @@ def _trim(doc: Doc, tokens: list[Token]) -> tuple[int, int] | None:
     while end > start and text[end - 1] in _TRAIL:
         end -= 1
     return (start, end) if end > start else None
+
+
+def _with_marks(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a span over the quote marks right at its edges."""
+    while start > 0 and text[start - 1] in _OPEN_MARKS:
+        start -= 1
+    while end < len(text) and text[end] in _CLOSE_MARKS:
+        end += 1
+    return start, end
 
 
 def _word_count(doc: Doc, start: int, end: int) -> int:
@@ -255,46 +342,205 @@ def _words_inside(doc: Doc, start: int, end: int, mask: bytearray) -> int:
 
 
 # ----------------------------------------------------------------------------- direct quotes
-def _nearest_cue(doc: Doc, marks: list[tuple[int, int]], mask: bytearray, k: int) -> Attribution | None:
-    """The reporting verb outside the marks closest to quote k, within its sentence(s) and paragraph,
-    and not closer to a neighbouring quote."""
-    start, end = marks[k]
+def _direct_quotes(doc: Doc, marks: list[tuple[int, int]], direct_attr: dict[int, Attribution],
+                   partial_of: dict[int, Quote], resolver: SpeakerResolver, mask: bytearray) -> list[Quote]:
+    """One quote per group of quote marks that belong together, each with its attribution."""
     text = doc.text
+    groups: list[tuple[int, int, Attribution | None]] = []  # (first mark, last mark, attribution)
+    for k, (start, end) in enumerate(marks):
+        if k in partial_of:
+            continue
+        attr = direct_attr.get(k) or _direct_cue(doc, marks, mask, k)
+        if attr is None and k - 1 in partial_of and _continues(doc, partial_of[k - 1], marks[k - 1][1], start):
+            # 'Biden “has a lot of roles,” said Doyle. “He has that appeal.”': the partial quote goes on
+            quote = partial_of[k - 1]
+            quote.end_char = _with_marks(text, start, end)[1]
+            partial_of[k] = quote
+            continue
+        if groups:
+            g_first, g_last, g_attr = groups[-1]
+            gap_start, gap_end = marks[g_last][1], start
+            same_cue = attr is None or g_attr is None or _cue_index(attr) == _cue_index(g_attr)
+            if (g_last == k - 1 and same_cue and "\n" not in text[gap_start:gap_end]
+                    and _gap_ok(doc, gap_start, gap_end, attr or g_attr)):
+                groups[-1] = (g_first, k, g_attr or attr)
+                continue
+        groups.append((k, k, attr))
+
+    quotes: list[Quote] = []
+    previous: Quote | None = None
+    for first, last, attr in groups:
+        start, end = marks[first][0], marks[last][1]
+        if attr is None and not _stands_alone(doc, marks[first : last + 1]):
+            continue  # scare quotes, titles, nicknames
+        if attr is None:
+            quote = _inherit(resolver, doc, start, end, previous)
+        else:
+            quote = _make(resolver, start, end, "direct", attr)
+        quote.parts = tuple(marks[first : last + 1])
+        quotes.append(quote)
+        previous = quote
+    return quotes
+
+
+def _continues(doc: Doc, quote: Quote, gap_start: int, gap_end: int) -> bool:
+    text = doc.text
+    if "\n" in text[gap_start:gap_end] or quote.cue is None:
+        return False
+    gap = doc.char_span(gap_start, gap_end, alignment_mode="expand")
+    verbs = [t for t in gap or [] if t.text == quote.cue.split()[0]]
+    return bool(verbs) and _gap_ok(doc, gap_start, gap_end, Attribution(verbs[0], quote.cue, None))
+
+
+def _stands_alone(doc: Doc, pieces: list[tuple[int, int]]) -> bool:
+    """An uncued quote counts when it is made of sentences: it starts a sentence (or the paragraph)
+    and ends with sentence punctuation, and is long enough not to be a title or a slogan."""
+    text = doc.text
+    start, end = pieces[0][0], pieces[-1][1]
+    before = text[text.rfind("\n", 0, start) + 1 : start].rstrip(_OPEN_MARKS + " \t")
+    if before and not before.endswith((".", "!", "?", ":", "…")):
+        return False
+    last = text[pieces[-1][0] : end].rstrip(_CLOSE_MARKS + " ")
+    if not last.endswith((".", "!", "?", "…")):
+        return False
+    return max(_word_count(doc, s, e) for s, e in pieces) >= MIN_DIRECT_WORDS
+
+
+def _cue_index(attr: Attribution) -> int:
+    return attr.cue.i if attr.cue is not None else -1
+
+
+def _gap_ok(doc: Doc, gap_start: int, gap_end: int, attr: Attribution | None) -> bool:
+    """Two quotes join when nothing but their cue clause stands between them ("“A,” he said. “B.”")."""
+    gap = doc.char_span(gap_start, gap_end, alignment_mode="expand")
+    if gap is None:
+        return True
+    words = [t for t in gap if not (t.is_punct or t.is_space)]
+    if not words:
+        return True
+    if attr is None or attr.cue is None:
+        return False
+    clause = _cue_clause(attr.cue)
+    # words the parser hung elsewhere are fine as long as they form no clause of their own
+    return all(t.i in clause or not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children) for t in words)
+
+
+def _cue_clause(cue: Token) -> set[int]:
+    """Token indices of 'Smith said in a statement on Monday' around a cue: the verb, its subject,
+    particles, auxiliaries, adverbs, addressee and prepositional phrases."""
+    keep = {cue.i}
+    for child in cue.children:
+        if child.dep_ in ("nsubj", "nsubjpass", "aux", "auxpass", "neg", "advmod", "npadvmod", "prt", "prep",
+                          "dobj", "dative", "agent", "punct", "cc", "advcl"):
+            keep.update(t.i for t in child.subtree)
+    return keep
+
+
+def _inherit(resolver: SpeakerResolver, doc: Doc, start: int, end: int, previous: Quote | None) -> Quote:
+    """A quote with no cue of its own: same paragraph as the last quote -> same speaker;
+    otherwise the person the previous paragraph ended on, if it names or refers to one."""
+    para_start = doc.text.rfind("\n", 0, start) + 1
+    if previous is not None and previous.end_char >= para_start - 2 and previous.speaker:
+        return Quote(start, end, "direct", previous.speaker, previous.speaker_canonical, None, previous.speaker_start)
+    span = resolver.previous_paragraph_speaker(para_start)
+    if span is None:
+        return Quote(start, end, "direct", None, None, None)
+    return Quote(start, end, "direct", span.text, resolver.resolve(span), None, span.start_char)
+
+
+def _paragraph(text: str, start: int, end: int) -> tuple[int, int]:
     para_start = text.rfind("\n", 0, start) + 1
     para_end = text.find("\n", end)
-    para_end = len(text) if para_end < 0 else para_end
+    return para_start, len(text) if para_end < 0 else para_end
+
+
+def _direct_cue(doc: Doc, marks: list[tuple[int, int]], mask: bytearray, k: int) -> Attribution | None:
+    """The attribution of quote k: the verb right after it, the clause before a colon, or the nearest
+    reporting verb outside the marks within its sentence(s) and paragraph."""
+    start, end = marks[k]
+    text = doc.text
+    para_start, para_end = _paragraph(text, start, end)
     lo = max(para_start, marks[k - 1][1] if k > 0 else 0)
     hi = min(para_end, marks[k + 1][0] if k + 1 < len(marks) else len(text))
-    first = doc.char_span(start, end, alignment_mode="expand")
-    if first is None:
+    found = _after_quote(doc, end, hi, mask) or _before_colon(doc, lo, start, mask)
+    if found is not None:
+        return found
+    before = text[lo:start].rstrip(_OPEN_MARKS + " \t")
+    if _word_count(doc, start, end) < MIN_DIRECT_WORDS and not before.endswith((",", ":")):
+        return None  # a quoted phrase inside a sentence: a term or a title unless something cites it
+    return _nearest_cue(doc, start, end, lo, hi, mask)
+
+
+def _after_quote(doc: Doc, end: int, hi: int, mask: bytearray) -> Attribution | None:
+    """'“...,” Trump barked.' / '“...,” said Trump.': any verb whose subject follows the quote."""
+    after = doc.char_span(end, hi, alignment_mode="contract")
+    if after is None:
         return None
-    sent_lo = first[0].sent.start_char
-    sent_hi = first[-1].sent.end_char
-    # "... reinforced,” Carney told reporters." is often split after the closing mark.
-    after = doc.char_span(end, min(hi, end + 200), alignment_mode="expand")
-    if after is not None and len(after):
-        sent_hi = max(sent_hi, next(iter(after)).sent.end_char if after[0].is_punct else sent_hi)
-        for tok in after:
-            if not tok.is_punct:
-                sent_hi = max(sent_hi, tok.sent.end_char)
-                break
-    window_lo, window_hi = max(lo, sent_lo), min(hi, sent_hi)
+    first = next((t for t in after if not (t.is_punct or t.is_space)), None)
+    if first is None or first.i - after.start > 3 or mask[first.idx]:
+        return None
+    if not any(ch in ",.!?…—–-" for ch in doc.text[max(0, end - 1) : first.idx]):
+        return None  # '“Opening Belle” resembles ...': a title, not a quote
+    # walk from the first word up to the noun phrase it belongs to
+    node = first
+    while node.dep_ in ("compound", "amod", "det", "poss", "flat", "case", "nmod") and node.head.i > node.i:
+        node = node.head
+    if node.dep_ in ("nsubj",) and node.head.i > node.i and node.head.i - node.i <= 6 and not mask[node.head.idx]:
+        verb = node.head
+        return _attr_for(verb, node)
+    if first.dep_ in VERBAL or first.dep_ == "ROOT":
+        subj = next((c for c in first.children if c.dep_ in ("nsubj", "dobj") and c.i > first.i), None)
+        if subj is not None and cue_lemma(first.text):
+            return _attr_for(first, subj)
+    return None
+
+
+def _attr_for(verb: Token, subj: Token) -> Attribution:
+    extra = [c for c in verb.children if c.dep_ == "prt"]
+    if subj.lower_ in RELATIVE and verb.dep_ == "relcl":
+        return Attribution(verb, _phrase([verb, *extra]), subj.doc[subj.i : subj.i + 1], mention_span(verb.head))
+    return Attribution(verb, _phrase([verb, *extra]), mention_span(subj))
+
+
+def _before_colon(doc: Doc, lo: int, start: int, mask: bytearray) -> Attribution | None:
+    """'She addressed the supporters again: “...”': the clause that ends in a colon before the quote."""
+    j = start - 1
+    while j > lo and doc.text[j] in _OPEN_MARKS + " \t":
+        j -= 1
+    if j <= lo or doc.text[j] != ":":
+        return None
+    span = doc.char_span(lo, j, alignment_mode="contract")
+    if span is None or not len(span):
+        return None
+    for tok in reversed(span):
+        if mask[tok.idx]:
+            break
+        subj = next((c for c in tok.children if c.dep_ == "nsubj" and c.i < tok.i), None)
+        if subj is not None and not mask[subj.idx]:
+            return _attr_for(tok, subj)
+    return None
+
+
+def _nearest_cue(doc: Doc, start: int, end: int, lo: int, hi: int, mask: bytearray) -> Attribution | None:
+    """The reporting verb outside the marks closest to the quote, within its sentence(s) and paragraph,
+    and not closer to a neighbouring quote."""
+    first = doc.char_span(start, end, alignment_mode="expand")
+    if first is None or not len(first):
+        return None
+    window = doc.char_span(max(lo, first[0].sent.start_char), min(hi, first[-1].sent.end_char),
+                           alignment_mode="expand")
     best: tuple[int, Attribution] | None = None
-    for tok in doc.char_span(window_lo, window_hi, alignment_mode="expand") or []:
-        if mask[tok.idx] or cue_lemma(tok.text) is None:
+    for tok in window or []:
+        if mask[tok.idx] or tok.dep_ not in VERBAL:
             continue
-        subj = _subject(tok)
-        if subj is None or mask[subj.idx] or subj.dep_ == "nsubjpass":
+        lemma = cue_lemma(tok.text)
+        if lemma is None or lemma not in CLAUSE:
             continue
+        attr = _source(tok, lemma)
+        if attr is None or attr.speaker_span is None or mask[attr.speaker_span.start_char]:
+            continue
+        attr.cue_text = _phrase([tok, *(c for c in tok.children if c.dep_ == "prt")])
         distance = min(abs(tok.idx - end), abs(start - tok.idx))
         if best is None or distance < best[0]:
-            best = (distance, Attribution(tok, subj, speaker_span(subj)))
-    # "X said:" right before the quote
-    if best is None:
-        before = doc.char_span(window_lo, start, alignment_mode="contract")
-        if before is not None and len(before) >= 2 and before[-1].text in ":“\"" and before[-2].text == ":":
-            for tok in reversed(list(before)):
-                if cue_lemma(tok.text) and _subject(tok) is not None:
-                    subj = _subject(tok)
-                    return Attribution(tok, subj, speaker_span(subj))
+            best = (distance, attr)
     return best[1] if best else None

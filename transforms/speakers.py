@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from transforms.entities import Mention
 
@@ -24,6 +24,22 @@ ORG_NOUNS = {"company", "firm", "group", "organisation", "organization", "agency
              "administration", "board", "authority", "commission", "team", "club", "police", "school",
              "university", "hospital", "service", "network", "newspaper", "airline", "league", "federation"}
 _PREFIX = 5
+
+
+def mention_span(head: Token) -> Span:
+    """The mention as written around its head noun: left modifiers and name parts, without what a
+    comma, parenthesis or dash sets off (appositions, relative clauses) and without trailing phrases."""
+    doc = head.doc
+    start = max(head.left_edge.i, head.sent.start)
+    for tok in doc[start : head.i]:
+        if tok.text in (",", "(", ")", "—", "–", "--") or tok.dep_ in ("relcl", "acl", "appos"):
+            start = tok.i + 1
+    while start < head.i and (doc[start].is_punct or doc[start].is_space):
+        start += 1
+    end = head.i + 1
+    while end < len(doc) and doc[end].dep_ in ("compound", "flat") and doc[end].head.i == head.i:
+        end += 1
+    return doc[start:end]
 
 
 def _stem(word: str) -> str:
@@ -69,9 +85,7 @@ class SpeakerResolver:
         sent = last[0].sent
         for tok in sent:
             if tok.dep_ in ("nsubj", "nsubjpass") and tok.head.dep_ == "ROOT" and not self.mask[tok.idx]:
-                from transforms.quotes import speaker_span
-
-                span = speaker_span(tok)
+                span = mention_span(tok)
                 if tok.lower_ in PERSONAL or (self._entity_in(span) and self._entity_in(span).label == "PERSON"):
                     return span
         return None
