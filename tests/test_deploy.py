@@ -322,13 +322,14 @@ def test_scheduler_body_is_a_valid_launch_request():
 
 
 @pytest.mark.skipif(shutil.which("gcloud") is None, reason="gcloud is not installed")
-def test_gcloud_knows_the_flags_the_scripts_use():
+def test_gcloud_knows_the_flags_the_scripts_use(tmp_path):
     """Offline: `gcloud ... --help` lists every flag the launch scripts pass."""
     for command, script in [(["dataflow", "flex-template", "run"], DATAFLOW / "run_streaming.sh"),
                             (["dataflow", "flex-template", "build"], DATAFLOW / "build.sh"),
                             (["scheduler", "jobs", "create", "http"], ROOT / "deploy" / "scheduler" / "create_job.sh")]:
         help_text = subprocess.run(["gcloud", *command, "--help"], capture_output=True, text=True,
-                                   timeout=120, env=dict(os.environ, CLOUDSDK_CORE_DISABLE_PROMPTS="1")).stdout
+                                   timeout=120, env=dict(os.environ, CLOUDSDK_CORE_DISABLE_PROMPTS="1",
+                                                            CLOUDSDK_CONFIG=str(tmp_path))).stdout
         help_text = re.sub(r"\x1b\[[0-9;]*m", "", help_text)
         text = script.read_text(encoding="utf-8")
         section = text[text.index(" ".join(command[:2])):] if command[0] == "dataflow" else text
