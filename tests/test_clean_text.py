@@ -63,3 +63,26 @@ def test_ids_are_deterministic():
     assert article_id(None, "https://example.com/a/", "t") == article_id(None, "https://www.example.com/a", "u")
     assert article_id("given", "https://example.com", "t") == "given"
     assert content_hash("He said “yes”.") == content_hash("he said  \"yes\".")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["By " + "Aaa and " * 5000 + "!", "Aaa and " * 5000 + "x", "Aaa Bbb, " * 5000 + "Staff writer",
+     "ABC, Def Ghi " * 5000 + "— x", "Tags: " + "a, " * 50000, "12:30 2019 " * 10000, "Share " * 20000],
+)
+def test_pathological_lines_clean_in_linear_time(text):
+    """Name and noise patterns must not backtrack exponentially on long hostile lines."""
+    import time
+
+    started = time.perf_counter()
+    clean_text(text)
+    assert time.perf_counter() - started < 2
+
+
+def test_relocated_caption_kept_once_but_repeated_structure_stays():
+    caption = "Crowds gathered at the town hall before the vote on Monday evening."
+    assert drop_repeated_paragraphs([caption, "Lead paragraph.", "Second.", caption, "Third."]) == [
+        "Lead paragraph.", "Second.", caption, "Third."]
+    steps = ["Drink 20 to 30 minutes before your workout please", "Energy shake"]
+    day = ["Day one", *steps, "Lunch", "Day two", *steps, "Dinner"]
+    assert drop_repeated_paragraphs(day) == day  # repeated with a neighbour: a meal plan, not a caption

@@ -137,13 +137,15 @@ _BULLET = re.compile(r"^\s*[-•*·▪►]\s+")
 _LIST_ITEM = re.compile(r"^\s*[-•*·▪►]\s+.{1,160}$|^.{1,160}\[[A-Z ]{2,20}\]\W*$")
 _INLINE_SHARE = re.compile(r"\s*(click to tweet|tweet this)\s*$", re.I)
 
+MIN_REPEAT_CHARS = 40  # shorter repeated lines ("Q:", "Share") are never treated as relocated captions
+MAX_BYLINE_CHARS = 160  # bylines are short; longer paragraphs are not tried against the name patterns
 _NAME = r"[A-Z][\w'’.-]+(?:\s+(?:(?:van|von|de|da|del|der|le|la|bin|al)\s+)?[A-Z][\w'’.-]+){0,3}"
 _NAMES = rf"{_NAME}(?:\s*(?:,|\band\b|&)\s*{_NAME})*"
 BYLINE = re.compile(
     rf"^\s*(?i:(?:written|posted|reported|story|words|text)\s+)?(?:by|BY|By)\s+({_NAMES})"
     r"(?:\s*[|•·–—]\s*[^.!?]{0,80}|\s+(?i:on|for|in|at)\s+[^.!?]{0,60})?\s*$"
 )
-_NAME_LINE = re.compile(rf"^\s*({_NAMES})\s*[|•·,–—-]\s*(staff writer|reporter|correspondent|editor)\b.{{0,60}}$", re.I)
+_NAME_LINE = re.compile(rf"^\s*({_NAMES})\s*[|•·,–—-]\s*(?i:staff writer|reporter|correspondent|editor)\b.{{0,60}}$")
 DATELINE = re.compile(
     r"^((?:[A-Z][A-Z.'’-]+\s?){1,4}(?:,\s+[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)?)"
     r"(?:\s*\((?:AP|Reuters|AFP|Bloomberg|CNN|UPI|dpa|Xinhua|[A-Z][\w ]{1,20})\))?"
@@ -258,7 +260,7 @@ def clean_text(text: str, title: str | None = None) -> Cleaned:
             result.removed.append((category, para))
             link_list = "items" if category == "related" else None
             continue
-        byline = BYLINE.match(para) or _NAME_LINE.match(para)
+        byline = (BYLINE.match(para) or _NAME_LINE.match(para)) if len(para) <= MAX_BYLINE_CHARS else None
         if byline and (i < 8 or not kept):
             result.authors.extend(a for a in _authors(byline.group(1)) if a not in result.authors)
             result.removed.append(("byline", para))
@@ -267,7 +269,7 @@ def clean_text(text: str, title: str | None = None) -> Cleaned:
             result.removed.append(("title", para))
             continue
         if not kept and result.dateline is None:
-            dateline = DATELINE.match(para)
+            dateline = DATELINE.match(para[:MAX_BYLINE_CHARS])
             if dateline:
                 result.dateline = dateline.group(1).strip().rstrip(",")
                 para = para[dateline.end() :]
@@ -276,7 +278,6 @@ def clean_text(text: str, title: str | None = None) -> Cleaned:
     return result
 
 
-MIN_REPEAT_CHARS = 40
 
 
 def drop_repeated_paragraphs(paragraphs: list[str], removed: list[tuple[str, str]] | None = None) -> list[str]:
