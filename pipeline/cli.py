@@ -89,6 +89,51 @@ def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
     return 0
 
 
+def run_stream(args: argparse.Namespace, beam_args: list[str]) -> int:
+    """`run --streaming`: Pub/Sub in, windowed Parquet out, until SIGTERM/Ctrl-C (see pipeline/streaming.py)."""
+    import hashlib
+    import re
+
+    from pipeline.batch import RUN_KEY
+    from pipeline.graph import GraphConfig
+    from pipeline.run_record import new_run_id
+    from pipeline.streaming import StreamingSettings, run_streaming
+
+    if args.input:
+        print("error: --input reads files (batch); streaming reads --input_subscription or --input_topic",
+              file=sys.stderr)
+        return 2
+    if bool(args.input_subscription) == bool(args.input_topic):
+        print("error: streaming needs exactly one of --input_subscription or --input_topic", file=sys.stderr)
+        return 2
+    shapes = {"input_subscription": r"projects/[^/]+/subscriptions/[^/]+",
+              "input_topic": r"projects/[^/]+/topics/[^/]+", "dead_letter_topic": r"projects/[^/]+/topics/[^/]+"}
+    for name, shape in shapes.items():
+        value = getattr(args, name)
+        if value and not re.fullmatch(shape, value):
+            print(f"error: --{name} must look like {shape.replace('[^/]+', 'NAME')}, got {value!r}", file=sys.stderr)
+            return 2
+    if args.window_seconds <= 0 or args.allowed_lateness_seconds < 0 or args.dedup_horizon_seconds <= 0:
+        print("error: --window_seconds and --dedup_horizon_seconds must be positive, --allowed_lateness_seconds "
+              "not negative", file=sys.stderr)
+        return 2
+    source = args.input_subscription or args.input_topic
+    run_key = args.run_key or hashlib.sha256(source.encode()).hexdigest()[:12]
+    if not RUN_KEY.match(run_key):
+        print(f"error: --run_key {run_key!r} may only hold letters, digits, '-' and '_'", file=sys.stderr)
+        return 2
+    settings = StreamingSettings(
+        output=args.output, run_id=new_run_id(run_key), subscription=args.input_subscription,
+        topic=args.input_topic, window_seconds=args.window_seconds,
+        allowed_lateness_seconds=args.allowed_lateness_seconds, timestamp_attribute=args.timestamp_attribute,
+        dead_letter_topic=args.dead_letter_topic, dedup_horizon_seconds=args.dedup_horizon_seconds)
+    config = GraphConfig(model=args.model, components=split_components(args.nlp_components),
+                         nlp_batch_size=args.nlp_batch_size, max_input_bytes=args.max_input_bytes,
+                         max_nlp_chars=args.max_nlp_chars)
+    beam_args = [a for a in beam_args if a != "--streaming"]
+    return run_streaming(_pipeline_options(beam_args, args.runner, streaming=True), settings, config)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="news-pipeline", description=__doc__)
     parser.add_argument("--log_level", default="WARNING", help="Python log level (DEBUG, INFO, WARNING).")
@@ -105,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pipeline.backfill import add_parser as add_backfill_parser
 
     add_backfill_parser(sub)
+    from pipeline.publish import add_parser as add_publish_parser
+
+    add_publish_parser(sub)
     return parser
 
 
@@ -112,13 +160,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, beam_args = parser.parse_known_args(argv)
     logging.basicConfig(level=getattr(logging, args.log_level.upper(), logging.WARNING),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        force=True)  # importing Beam already logged a warning, which configured the root logger
     if args.command == "run":
         if not args.output:
             parser.error("run: --output is required")
+        if args.input_subscription or args.input_topic or "--streaming" in beam_args:
+            return run_stream(args, beam_args)
         if not args.input:
-            parser.error("run: give --input GLOB (batch)")
+            parser.error("run: give --input GLOB (batch), or --input_subscription / --input_topic (streaming)")
         return run_batch(args, beam_args)
+    if args.command == "publish":
+        from pipeline.publish import run_publish
+
+        return run_publish(args)
     if args.command == "backfill":
         from pipeline.backfill import run_backfill
 

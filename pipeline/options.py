@@ -41,6 +41,38 @@ class NewsPipelineOptions(PipelineOptions):
             help="Longest article text given to spaCy; longer articles are kept without entities and quotes, "
                  "with the reason in nlp_status (the parser needs about 1 GB per 100k characters).")
         parser.add_argument(
+            "--input_subscription", default=None,
+            help="Streaming: Pub/Sub subscription to read, projects/P/subscriptions/S. Message data is the "
+                 "article JSON; attributes fill fields the JSON lacks.")
+        parser.add_argument(
+            "--input_topic", default=None,
+            help="Streaming: Pub/Sub topic to read, projects/P/topics/T, through a temporary subscription "
+                 "(only messages published after the start are read; prefer --input_subscription).")
+        parser.add_argument(
+            "--window_seconds", type=int, default=60,
+            help="Streaming: length of the fixed event-time windows; each table gets one Parquet file per "
+                 "window and dt partition when the window closes (plus one per late firing).")
+        parser.add_argument(
+            "--timestamp_attribute", default=None,
+            help="Streaming: message attribute holding the event time (RFC 3339 or epoch milliseconds). "
+                 "Event time is this attribute when present, else the article's published_at, else the "
+                 "publish time. A malformed value sends the message to errors.")
+        parser.add_argument(
+            "--allowed_lateness_seconds", type=int, default=600,
+            help="Streaming late-data policy: rows whose window closed at most this long ago are still written "
+                 "in that window (as an extra file); later rows, and rows dated over one window ahead, are "
+                 "written in the window of their arrival. Nothing is dropped.")
+        parser.add_argument(
+            "--dead_letter_topic", default=None,
+            help="Streaming: also publish every errors row to this topic (projects/P/topics/T): data is the "
+                 "original message data, attributes are the original ones plus error_stage, error, "
+                 "error_source_uri and original_message_id.")
+        parser.add_argument(
+            "--dedup_horizon_seconds", type=int, default=86400,
+            help="Streaming: a message with the article_id (or content hash) of one seen less than this long "
+                 "ago is a duplicate (redelivery, republished article) and gives no row. State is kept "
+                 "in memory per key for this long.")
+        parser.add_argument(
             "--shards_per_partition", type=int, default=1,
             help="Parquet files per table and dt partition in batch mode (raise for very large partitions).")
         parser.add_argument(

@@ -1,9 +1,23 @@
-"""Exact duplicates: one row per article_id and per content hash, chosen deterministically."""
+"""Exact duplicates: one row per article_id and per content hash.
+
+Batch (DropExactDuplicates) picks the kept copy deterministically; streaming (DropRepeatedArticles)
+keeps the first copy to arrive within a horizon.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from typing import Any
+
 import apache_beam as beam
 from apache_beam import pvalue
+from apache_beam.coders import StrUtf8Coder
+from apache_beam.transforms.timeutil import TimeDomain
+from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec, on_timer
+from apache_beam.transforms.window import GlobalWindows
+from apache_beam.typehints import KV
+from apache_beam.utils.timestamp import Duration, Timestamp
 
 DUPLICATES = "duplicates"
 
@@ -38,3 +52,78 @@ class DropExactDuplicates(beam.PTransform):
         )
         duplicates = (by_id[DUPLICATES], by_hash[DUPLICATES]) | "All duplicates" >> beam.Flatten()
         return {"articles": by_hash.articles, DUPLICATES: duplicates}
+
+
+class _FirstCopyWins(beam.DoFn):
+    """Keyed (key, row) -> the first row per key; later copies within the horizon are DUPLICATES.
+
+    State lives in the global window and is cleared by a processing-time timer `horizon` seconds
+    after the key was first seen, so memory stays bounded by the keys seen within one horizon.
+    """
+
+    KEPT = ReadModifyWriteStateSpec("kept", StrUtf8Coder())
+    EXPIRY = TimerSpec("expiry", TimeDomain.REAL_TIME)
+
+    def __init__(self, horizon_seconds: float, clock: Callable[[], float] = time.time):
+        self.horizon_seconds = horizon_seconds
+        self.clock = clock  # injectable, as in GroupIntoBatches: TestStream runs on a test clock
+
+    def process(self, item, kept=beam.DoFn.StateParam(KEPT), expiry=beam.DoFn.TimerParam(EXPIRY)):
+        _, row = item
+        first = kept.read()
+        if first is None:
+            kept.write(row["article_id"])
+            expiry.set(Timestamp.of(self.clock()) + Duration(seconds=self.horizon_seconds))
+            yield row
+            return
+        yield pvalue.TaggedOutput(
+            DUPLICATES, {"article_id": row["article_id"], "source_uri": row["source_uri"], "duplicate_of": first})
+
+    @on_timer(EXPIRY)
+    def expire(self, kept=beam.DoFn.StateParam(KEPT)):
+        kept.clear()
+
+
+class DropRepeatedArticles(beam.PTransform):
+    """Streaming dedup: the first copy per article_id, then per content hash, within a horizon.
+
+    Redelivered messages and republished articles give one row. The batch dedup groups in the
+    global window and would wait forever on a stream; this one keeps per-key state instead. The
+    state must see every window, so it runs in the global window and the input's windowing
+    (window fn, trigger, lateness) is restored on both outputs. Outputs main + DUPLICATES, like
+    DropExactDuplicates. The first copy to arrive wins (a stream has no "smallest URI" to wait for).
+    """
+
+    def __init__(self, horizon_seconds: float, clock: Callable[[], float] = time.time):
+        super().__init__()
+        if horizon_seconds <= 0:
+            raise ValueError("the dedup horizon must be positive")
+        self.horizon_seconds = horizon_seconds
+        self.clock = clock
+
+    def expand(self, articles):
+        windowing = articles.windowing
+
+        def restore(label: str):
+            return label >> beam.WindowInto(
+                windowing.windowfn, trigger=windowing.triggerfn, accumulation_mode=windowing.accumulation_mode,
+                timestamp_combiner=windowing.timestamp_combiner, allowed_lateness=windowing.allowed_lateness)
+
+        by_id = (
+            articles
+            | "Global window" >> beam.WindowInto(GlobalWindows())
+            | "Key by id" >> beam.Map(lambda r: (r["article_id"], r)).with_output_types(KV[str, Any])
+            | "First per id" >> beam.ParDo(_FirstCopyWins(self.horizon_seconds, self.clock)).with_outputs(
+                DUPLICATES, main="articles")
+        )
+        by_hash = (
+            by_id.articles
+            | "Key by content" >> beam.Map(lambda r: (r["content_hash"], r)).with_output_types(KV[str, Any])
+            | "First per content" >> beam.ParDo(_FirstCopyWins(self.horizon_seconds, self.clock)).with_outputs(
+                DUPLICATES, main="articles")
+        )
+        duplicates = (by_id[DUPLICATES], by_hash[DUPLICATES]) | "All duplicates" >> beam.Flatten()
+        return {
+            "articles": by_hash.articles | restore("Restore windows"),
+            DUPLICATES: duplicates | restore("Restore windows of duplicates"),
+        }

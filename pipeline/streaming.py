@@ -1,0 +1,342 @@
+"""The streaming job: Pub/Sub in, the batch graph, windowed Parquet out, and a clean stop.
+
+    Pub/Sub -> raw inputs stamped with event time -> fixed windows -> ProcessArticles (streaming dedup)
+            -> four tables as windowed Parquet (+ errors to the dead-letter topic)
+
+Late data. A row keeps its event-time window while that window closed no more than
+--allowed_lateness_seconds ago (late rows are written as extra files of their window). A row that
+is later than that, or dated more than one window into the future, is written in the window of its
+arrival instead: the DirectRunner's watermark follows the wall clock, so anything else would be
+dropped without a trace (a backlog, or articles whose published_at is days old). Its columns
+(published_at, dt) are unchanged; only the file it lands in differs. Nothing is dropped.
+
+Stopping. The DirectRunner acks messages as it pulls them, so a stop must not lose what was
+pulled: on SIGTERM/SIGINT the driver waits until every message read is in Parquet (articles,
+errors) or counted as a duplicate, then stops and writes the run record. A second signal stops at
+once and records how many messages were left unflushed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import signal
+import sys
+import threading
+import time
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.transforms import trigger as triggers
+from apache_beam.transforms import window as windows
+from apache_beam.utils.timestamp import Duration, Timestamp
+
+from pipeline.graph import GraphConfig, ProcessArticles
+from pipeline.pubsub_io import PublishDeadLetters, ReadArticleMessages
+from pipeline.run_record import versions, write_record
+from pipeline.schemas import TABLES
+from pipeline.sinks import ensure_dir, join
+from pipeline.tally import Tally, forget, snapshot
+from pipeline.windowed_sink import WriteWindowedParquet, window_count_name, window_label
+from transforms.dedup import DUPLICATES, DropRepeatedArticles
+
+LOG = logging.getLogger(__name__)
+# A row is re-windowed when its window closed more than allowed lateness ago, less this margin for
+# the time the row takes to reach the sink's GroupByKey.
+LATENESS_MARGIN_SECONDS = 5
+# The DirectRunner's Pub/Sub read blocks up to 30 s in a pull when the subscription is empty, and
+# the watermark (hence window firing) only moves when a pull returns.
+PULL_BLOCK_SECONDS = 30
+
+
+@dataclasses.dataclass(frozen=True)
+class StreamingSettings:
+    output: str
+    run_id: str
+    subscription: str | None = None
+    topic: str | None = None
+    window_seconds: int = 60
+    allowed_lateness_seconds: int = 600
+    late_firing_seconds: int = 5
+    timestamp_attribute: str | None = None
+    dead_letter_topic: str | None = None
+    dedup_horizon_seconds: int = 86400
+
+    @property
+    def source(self) -> str:
+        return self.subscription or self.topic or ""
+
+    def drain_timeout(self) -> float:
+        """Long enough for the last window to close, one blocked pull, and a late firing."""
+        return self.window_seconds + 2 * PULL_BLOCK_SECONDS + self.late_firing_seconds + 30
+
+
+def placement(event: Timestamp, now: Timestamp, window_seconds: int, allowed_lateness_seconds: int) -> Timestamp:
+    """The timestamp a row is windowed by: its event time, or `now` if that window is out of reach."""
+    size = int(window_seconds * 1_000_000)
+    window_end = (event.micros // size + 1) * size
+    deadline = window_end + int((allowed_lateness_seconds - LATENESS_MARGIN_SECONDS) * 1_000_000)
+    if deadline < now.micros or event.micros > now.micros + size:
+        return now
+    return event
+
+
+class _PlaceInWindow(beam.DoFn):
+    """Keeps the event time unless the row would be dropped as too late (see the module docstring)."""
+
+    def __init__(self, window_seconds: int, allowed_lateness_seconds: int, run_id: str | None = None):
+        self.window_seconds = window_seconds
+        self.allowed_lateness_seconds = allowed_lateness_seconds
+        self.tally = Tally(run_id)
+
+    def process(self, raw, timestamp=beam.DoFn.TimestampParam):
+        placed = placement(timestamp, Timestamp.now(), self.window_seconds, self.allowed_lateness_seconds)
+        if placed is timestamp:
+            yield raw
+            return
+        self.tally.inc("rewindowed_by_arrival")
+        LOG.debug("%s: event time %s is out of the lateness policy, windowed by arrival",
+                  raw.get("source_uri"), timestamp)
+        yield windows.TimestampedValue(raw, placed)
+
+
+class CountPerWindow(beam.DoFn):
+    """Counts elements per window under `what`, for the per-window lines of the run record."""
+
+    def __init__(self, what: str, run_id: str | None = None):
+        self.what = what
+        self.tally = Tally(run_id)
+
+    def process(self, element, w=beam.DoFn.WindowParam):
+        self.tally.inc(f"counted/{self.what}")
+        self.tally.inc(window_count_name(window_label(w), self.what), metric=False)
+        yield element
+
+
+class WindowByEventTime(beam.PTransform):
+    """Raw inputs -> fixed event-time windows that fire when the watermark passes, late rows later."""
+
+    def __init__(self, window_seconds: int, allowed_lateness_seconds: int, late_firing_seconds: int,
+                 run_id: str | None = None):
+        super().__init__()
+        self.run_id = run_id
+        if window_seconds <= 0 or allowed_lateness_seconds < 0:
+            raise ValueError("window_seconds must be positive and allowed_lateness_seconds not negative")
+        self.window_seconds = window_seconds
+        self.allowed_lateness_seconds = allowed_lateness_seconds
+        self.late_firing_seconds = late_firing_seconds
+
+    def expand(self, raw):
+        late = (triggers.AfterProcessingTime(self.late_firing_seconds) if self.late_firing_seconds > 0
+                else triggers.AfterCount(1))
+        return (
+            raw
+            | "Keep or re-window" >> beam.ParDo(_PlaceInWindow(self.window_seconds, self.allowed_lateness_seconds,
+                                                             self.run_id))
+            | "Fixed windows" >> beam.WindowInto(
+                windows.FixedWindows(self.window_seconds),
+                trigger=triggers.AfterWatermark(late=late),
+                allowed_lateness=Duration(seconds=self.allowed_lateness_seconds),
+                accumulation_mode=triggers.AccumulationMode.DISCARDING)
+            | "Count inputs" >> beam.ParDo(CountPerWindow("inputs", self.run_id))
+        )
+
+
+def build_streaming(p: beam.Pipeline, settings: StreamingSettings, config: GraphConfig) -> dict[str, Any]:
+    """The streaming graph on p; returns the written-files PCollections by table."""
+    for table in TABLES:
+        ensure_dir(join(settings.output, table))
+    run_id = settings.run_id
+    raw = p | "Read Pub/Sub" >> ReadArticleMessages(settings.subscription, settings.topic,
+                                                     settings.timestamp_attribute, run_id)
+    windowed = raw | "Window" >> WindowByEventTime(settings.window_seconds, settings.allowed_lateness_seconds,
+                                                   settings.late_firing_seconds, run_id)
+    tables = windowed | "Process" >> ProcessArticles(config, dedup=DropRepeatedArticles(settings.dedup_horizon_seconds))
+    written = {
+        name: tables[name] | f"Write {name}" >> WriteWindowedParquet(settings.output, name, settings.run_id)
+        for name in TABLES
+    }
+    _ = tables[DUPLICATES] | "Count duplicates" >> beam.ParDo(CountPerWindow(DUPLICATES, run_id))
+    if settings.dead_letter_topic:
+        _ = tables["errors"] | "Dead-letter topic" >> beam.ParDo(PublishDeadLetters(settings.dead_letter_topic, run_id))
+    return written
+
+
+# ---- reading the counters back while the pipeline runs -------------------------------------------
+
+
+def read_counters(run_id: str) -> dict[str, int]:
+    """This run's counts so far (see pipeline/tally.py for why not the runner's metrics)."""
+    return snapshot(run_id)
+
+
+def stream_counts(counters: dict[str, int]) -> dict[str, int]:
+    """The run record's counts: inputs = articles + errors + duplicates once everything is flushed."""
+    return {
+        "inputs": counters.get("messages_read", 0),
+        "articles": counters.get("rows_written/articles", 0),
+        "errors": counters.get("rows_written/errors", 0),
+        "duplicates": counters.get(f"counted/{DUPLICATES}", 0),
+        "entities": counters.get("rows_written/entities", 0),
+        "quotes": counters.get("rows_written/quotes", 0),
+        "rewindowed_by_arrival": counters.get("rewindowed_by_arrival", 0),
+        "dead_letters_published": counters.get("dead_letters_published", 0),
+        "dead_letters_failed": counters.get("dead_letters_failed", 0),
+        "files_missing": counters.get("files_missing", 0),
+    }
+
+
+def pending(counts: dict[str, int]) -> int:
+    return counts["inputs"] - counts["articles"] - counts["errors"] - counts["duplicates"]
+
+
+def per_window(counters: dict[str, int]) -> list[dict[str, Any]]:
+    """[{window, inputs, articles, errors, duplicates, entities, quotes, reconciles}] sorted by window."""
+    rows: dict[str, dict[str, Any]] = {}
+    for name, value in counters.items():
+        if name.startswith("window/"):
+            _, label, what = name.split("/", 2)
+            rows.setdefault(label, {"window": label})[what] = value
+    out = []
+    for label in sorted(rows):
+        row = {k: rows[label].get(k, 0) for k in ("inputs", "articles", "errors", DUPLICATES, "entities", "quotes")}
+        row = {"window": label, **row}
+        row["reconciles"] = row["inputs"] == row["articles"] + row["errors"] + row[DUPLICATES]
+        out.append(row)
+    return out
+
+
+# ---- the driver -----------------------------------------------------------------------------------
+
+
+class _Stopper:
+    """SIGTERM/SIGINT: first one asks for a drain, a second one for an immediate stop."""
+
+    def __init__(self):
+        self.requested = threading.Event()
+        self.forced = threading.Event()
+        self.signal_name: str | None = None
+        self._previous: dict[int, Any] = {}
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            self._previous[sig] = signal.signal(sig, self._handle)
+
+    def uninstall(self) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+    def _handle(self, signum, _frame) -> None:
+        if self.requested.is_set():
+            self.forced.set()
+            print("stopping now without waiting for the flush", file=sys.stderr, flush=True)
+            return
+        self.signal_name = signal.Signals(signum).name
+        self.requested.set()
+
+
+def _progress(counts: dict[str, int]) -> str:
+    return (f"read={counts['inputs']} articles={counts['articles']} errors={counts['errors']} "
+            f"duplicates={counts['duplicates']} pending={pending(counts)} entities={counts['entities']} "
+            f"quotes={counts['quotes']}")
+
+
+def _drain(run_id: str, stopper: _Stopper, timeout: float, failed: threading.Event) -> dict[str, int]:
+    """Wait until everything read is written (and nothing new came in for a moment)."""
+    deadline = time.monotonic() + timeout
+    stable_since, last_read = None, None
+    counts = stream_counts(read_counters(run_id))
+    while time.monotonic() < deadline and not stopper.forced.is_set() and not failed.is_set():
+        counts = stream_counts(read_counters(run_id))
+        if pending(counts) == 0 and counts["inputs"] == last_read:
+            stable_since = stable_since or time.monotonic()
+            if time.monotonic() - stable_since >= 2:
+                return counts
+        else:
+            stable_since = None
+        last_read = counts["inputs"]
+        time.sleep(0.5)
+    return counts
+
+
+def run_streaming(options, settings: StreamingSettings, config: GraphConfig, progress_seconds: float = 10) -> int:
+    """Run until SIGTERM/SIGINT (local runner) and write the run record; submit and return otherwise."""
+    from apache_beam.options.pipeline_options import StandardOptions
+
+    started = time.time()
+    p = beam.Pipeline(options=options)
+    build_streaming(p, settings, config)
+    runner = options.view_as(StandardOptions).runner or ""
+    stopper = _Stopper()
+    stopper.install()
+    try:
+        result = p.run()
+        if "DirectRunner" not in str(runner):
+            print(f"streaming job submitted to {runner}; it runs until drained or cancelled there")
+            return 0
+        print(f"streaming run {settings.run_id}: reading {settings.source} -> {settings.output} "
+              f"({settings.window_seconds}s windows); SIGTERM or Ctrl-C to stop", file=sys.stderr, flush=True)
+        failed, error = threading.Event(), []
+
+        def watch() -> None:
+            try:
+                result.wait_until_finish()
+            except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+                error.append(exc)
+            failed.set()
+
+        threading.Thread(target=watch, name="pipeline-watch", daemon=True).start()
+        last_line = ""
+        next_progress = time.monotonic() + progress_seconds
+        while not stopper.requested.is_set() and not failed.is_set():
+            stopper.requested.wait(0.5)
+            if time.monotonic() >= next_progress:
+                line = _progress(stream_counts(read_counters(settings.run_id)))
+                if line != last_line:
+                    print(f"[streaming] {line}", file=sys.stderr, flush=True)
+                    last_line = line
+                next_progress = time.monotonic() + progress_seconds
+        if failed.is_set():
+            print(f"error: the streaming pipeline stopped: {error[0] if error else 'finished unexpectedly'}",
+                  file=sys.stderr)
+            counts = stream_counts(read_counters(settings.run_id))
+            return _finish(settings, config, counts, read_counters(settings.run_id), started, "failed", 1)
+        counts = stream_counts(read_counters(settings.run_id))
+        print(f"{stopper.signal_name}: flushing {pending(counts)} message(s) in flight "
+              f"(up to {settings.drain_timeout():.0f}s; signal again to stop now)", file=sys.stderr, flush=True)
+        counts = _drain(settings.run_id, stopper, settings.drain_timeout(), failed)
+        # cancel() waits for the runner's blocking pull to return; nothing read is left to wait for.
+        threading.Thread(target=result.cancel, name="pipeline-cancel", daemon=True).start()
+        counters = read_counters(settings.run_id)
+        counts = stream_counts(counters)
+        left = pending(counts)
+        if left:
+            print(f"warning: {left} message(s) were read (and acked by the DirectRunner) but not written",
+                  file=sys.stderr)
+        return _finish(settings, config, counts, counters, started, stopper.signal_name or "stopped",
+                       0 if left == 0 else 1)
+    finally:
+        stopper.uninstall()
+
+
+def _finish(settings: StreamingSettings, config: GraphConfig, counts: dict[str, int], counters: dict[str, int],
+            started: float, stopped_by: str, code: int) -> int:
+    from pipeline.run_record import RUNS_DIR, summary_line
+
+    record = {
+        "run_id": settings.run_id, "mode": "streaming", "input": settings.source, "output": settings.output,
+        "window_seconds": settings.window_seconds, "allowed_lateness_seconds": settings.allowed_lateness_seconds,
+        "dedup_horizon_seconds": settings.dedup_horizon_seconds, "timestamp_attribute": settings.timestamp_attribute,
+        "dead_letter_topic": settings.dead_letter_topic, "model": config.model,
+        "components": list(config.components), "versions": versions(), "stopped_by": stopped_by,
+        "counts": counts, "unflushed": pending(counts), "files_written": counters.get("files_written", 0),
+        "windows": per_window(counters), "seconds": time.time() - started,
+    }
+    write_record(settings.output, record)
+    forget(settings.run_id)
+    print(f"run {settings.run_id}: {summary_line(record)}")
+    print(f"tables under {settings.output}: articles/ entities/ quotes/ errors/ (dt= partitions, one file per "
+          f"window); run record {RUNS_DIR}/run-{settings.run_id}.json")
+    return code

@@ -1,0 +1,171 @@
+"""Streaming sink: each table as windowed Parquet, one file per window, dt= partition and trigger firing.
+
+    <root>/<table>/dt=YYYY-MM-DD/part-<window start>-<window end>-<run id>-<uid>-<shard>of<n>.parquet
+
+Built on fileio.WriteToFiles with a pyarrow FileSink, because WriteToParquet in streaming can put
+rows of several windows in one window's file (see the traps in the design brief). WriteToFiles
+keeps a writer per (destination, window), and the destination here is the dt partition.
+
+- Every record takes WriteToFiles' "spilled" path (max_writers_per_bundle=0, shards=1): rows are
+  grouped per (dt, window) and written once per trigger firing, so a window is one file instead of
+  one file per runner bundle (the DirectRunner's bundles are a single Pub/Sub pull of 10 messages).
+- WriteToFiles names files by window only, so a second firing of the same window (a late pane)
+  would reuse the name; a random uid and the run id keep every firing's file distinct.
+- WriteToFiles on local disk does not create the dt= folder, and a failed move is only logged at
+  DEBUG while the file stays in the temp folder. The naming function creates the folder, and
+  CountWrittenFiles opens every final file, so a file that did not arrive is an ERROR, not silence.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import apache_beam as beam
+import pyarrow.parquet as pq
+from apache_beam.io import fileio
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.value_provider import StaticValueProvider
+from apache_beam.transforms.window import GlobalWindow
+
+from pipeline.schemas import PARTITION_COLUMN, TABLES, partition_of, to_table
+from pipeline.sinks import ROWS_PER_BATCH, ensure_dir, join
+from pipeline.tally import Tally
+
+LOG = logging.getLogger(__name__)
+TEMP_DIR = "_temp"
+
+
+def window_label(window: Any) -> str:
+    """'20260101T100000Z-20260101T100100Z' for an interval window; safe in file names (no colons)."""
+    if isinstance(window, GlobalWindow) or not hasattr(window, "start"):
+        return "global"
+    fmt = "%Y%m%dT%H%M%SZ"
+    return f"{window.start.to_utc_datetime().strftime(fmt)}-{window.end.to_utc_datetime().strftime(fmt)}"
+
+
+def window_count_name(label: str, what: str) -> str:
+    """Tally name of a per-window count; the streaming driver reads these for the run record."""
+    return f"window/{label}/{what}"
+
+
+class ParquetRowSink(fileio.FileSink):
+    """Rows (dicts) of one table -> one Parquet file with the table's schema, written in batches."""
+
+    def __init__(self, table: str):
+        self.table = table
+        self._writer: pq.ParquetWriter | None = None
+        self._rows: list[dict] = []
+
+    def create_metadata(self, destination: str, full_file_name: str) -> fileio.FileMetadata:
+        return fileio.FileMetadata(mime_type="application/vnd.apache.parquet",
+                                   compression_type=CompressionTypes.UNCOMPRESSED)
+
+    def open(self, fh) -> None:
+        self._writer = pq.ParquetWriter(fh, TABLES[self.table], compression="zstd")
+        self._rows = []
+
+    def write(self, record: dict) -> None:
+        self._rows.append(record)
+        if len(self._rows) >= ROWS_PER_BATCH:
+            self._write_batch()
+
+    def _write_batch(self) -> None:
+        if self._rows:
+            self._writer.write_table(to_table(self.table, self._rows))
+            self._rows = []
+
+    def flush(self) -> None:
+        """Called once, before WriteToFiles closes the file: write the rest and the Parquet footer."""
+        if self._writer is None:
+            return
+        self._write_batch()
+        self._writer.close()
+        self._writer = None
+
+
+class _SinkForTable:
+    """WriteToFiles calls sink(destination) for a fresh sink per file."""
+
+    def __init__(self, table: str):
+        self.table = table
+
+    def __call__(self, destination: str) -> ParquetRowSink:
+        return ParquetRowSink(self.table)
+
+
+class WindowedFileNaming:
+    """File name for one (window, dt) file of a table; creates the dt= folder first (see module doc)."""
+
+    def __init__(self, table_root: str, run_id: str):
+        self.table_root = table_root
+        self.run_id = run_id
+
+    def __call__(self, window, pane, shard_index, total_shards, compression, destination) -> str:
+        folder = f"{PARTITION_COLUMN}={destination}"
+        ensure_dir(join(self.table_root, folder))
+        shard, total = int(shard_index or 0), max(1, int(total_shards or 1))
+        return (f"{folder}/part-{window_label(window)}-{self.run_id}-{uuid.uuid4().hex[:8]}-"
+                f"{shard:03d}of{total:03d}.parquet")
+
+
+class CountWrittenFiles(beam.DoFn):
+    """FileResult -> {table, window, dt, path, rows}: opens each final file to count what is visible.
+
+    Counting what is in Parquet (not what was sent to the writer) is what lets the streaming driver
+    know that everything read has been flushed, and catches a file the move left behind.
+    """
+
+    def __init__(self, table_root: str, table: str, run_id: str | None = None):
+        self.table_root = table_root
+        self.table = table
+        self.tally = Tally(run_id)
+
+    def process(self, result):
+        path = join(self.table_root, result.file_name)
+        label = window_label(result.window)
+        try:
+            with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
+                rows = pq.ParquetFile(fh).metadata.num_rows
+        except Exception as exc:  # noqa: BLE001 - a missing file must be reported, not crash the stream
+            self.tally.inc("files_missing")
+            LOG.error("%s: file %s of window %s is not in place (left in %s?): %s", self.table, path, label,
+                      TEMP_DIR, exc)
+            return
+        if rows == 0:  # an empty trigger firing: no file is better than an empty one
+            FileSystems.delete([path])
+            return
+        self.tally.inc(f"rows_written/{self.table}", rows)
+        self.tally.inc("files_written")
+        self.tally.inc(window_count_name(label, self.table), rows, metric=False)
+        LOG.info("%s: window %s dt=%s: %d row(s) -> %s", self.table, label, result.destination, rows, path)
+        yield {"table": self.table, "window": label, "dt": result.destination, "path": path, "rows": rows}
+
+
+class WriteWindowedParquet(beam.PTransform):
+    """Windowed rows of one table -> Parquet files per (window, dt, firing); outputs what was written.
+
+    The input's trigger decides when files appear; it must discard fired panes (DISCARDING), or
+    each firing would rewrite the rows of the earlier ones.
+    """
+
+    def __init__(self, root: str, table: str, run_id: str):
+        super().__init__()
+        if table not in TABLES:
+            raise ValueError(f"unknown table {table!r}")
+        self.root, self.table, self.run_id = root, table, run_id
+
+    def expand(self, rows):
+        table_root = join(self.root, self.table)
+        files = rows | "Write files" >> fileio.WriteToFiles(
+            path=table_root,
+            file_naming=WindowedFileNaming(table_root, self.run_id),
+            destination=partition_of,
+            sink=_SinkForTable(self.table),
+            shards=1,
+            max_writers_per_bundle=0,
+            temp_directory=StaticValueProvider(str, join(self.root, TEMP_DIR, self.run_id, self.table)),
+        )
+        return files | "Count written" >> beam.ParDo(CountWrittenFiles(table_root, self.table, self.run_id))
