@@ -68,13 +68,14 @@ PREPS: dict[str, tuple[str, ...]] = {
 # Verbs whose object is the person addressed ("told reporters"), never the content.
 ADDRESSEE = {"tell", "inform", "assure", "reassure", "advise", "ask", "urge", "warn", "remind", "encourage",
              "invite", "order", "push", "pressure"}
-# Verbs whose object is the target and whose `of`/`for`/`as` phrase goes with it ("accused X of Y").
-TARGETED = {"accuse", "blast", "slam", "praise", "criticize", "criticise", "mock", "charge", "credit", "thank",
-            "blame", "call", "describe", "applaud", "attack", "condemn", "denounce", "defend"}
 # Cues that are too common as plain verbs to count without a content clause of their own.
 BELIEF = {"believe", "think", "hope", "fear", "worry", "expect", "feel", "know", "suspect", "doubt", "add", "call",
           "point", "question", "wonder", "answer", "post", "write", "counter", "continue", "show", "find", "learn",
           "read", "figure", "guess", "reason", "mention"}
+
+# Verbs of thinking: a belief, never said out loud by an "it".
+COGNITION = {"believe", "think", "hope", "fear", "worry", "expect", "feel", "know", "suspect", "doubt", "wonder",
+             "figure", "guess", "reason", "learn", "find", "show", "read", "see"}
 
 SPEECH_VERBS = sorted(CLAUSE | INFINITIVE | OBJECT | set(PREPS))
 

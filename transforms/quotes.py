@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
-from transforms.cues import ADDRESSEE, BELIEF, CLAUSE, INFINITIVE, OBJECT, PREPS, TARGETED, cue_lemma
+from transforms.cues import ADDRESSEE, BELIEF, CLAUSE, COGNITION, INFINITIVE, OBJECT, PREPS, cue_lemma
 from transforms.entities import Mention
 from transforms.quote_marks import find_quoted, quoted_mask
 from transforms.speakers import SpeakerResolver, mention_span
@@ -38,7 +38,7 @@ STATEMENT_NOUNS = {"statement", "statements", "letter", "tweet", "tweets", "post
 # Sources whose findings are attributions: "in the latest poll, Trump leads ...".
 POLL_NOUNS = {"poll", "polls", "survey", "surveys", "study", "analysis", "report", "polling"}
 MIN_DIRECT_WORDS = 4
-MIN_REPORTED_WORDS = 2
+MIN_REPORTED_WORDS = 1
 _OPEN_MARKS = "“\"«„'`"
 _CLOSE_MARKS = "”\"»“'"
 _TRAIL = " \t\n,;:—–-"
@@ -180,7 +180,7 @@ def reported_candidate(tok: Token) -> Candidate | None:
     attr = _source(tok, lemma)
     if attr is None:
         return None
-    span = _trim(tok.doc, content)
+    span = _trim(tok.doc, content, tight=construction in ("object", "infinitive", "prep"))
     if span is None:
         return None
     attr.cue_text = _phrase([tok, *cue_extra])
@@ -193,35 +193,74 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
     extra = [c for c in kids if c.dep_ == "prt"]
     ccomps = [c for c in kids if c.dep_ == "ccomp"]
     if lemma in CLAUSE and ccomps:
-        return [t for c in ccomps for t in c.subtree], extra, "clause"
+        return [t for c in ccomps for t in _subtree(c)], extra, "clause"
     xcomps = [c for c in kids if c.dep_ == "xcomp" and c.i > cue.i]
-    if xcomps and lemma in INFINITIVE:
-        return list(xcomps[0].subtree), extra, "infinitive"
+    if xcomps and (lemma in INFINITIVE or lemma in CLAUSE and lemma not in ADDRESSEE | BELIEF):
+        return _rest_of_phrase(cue, xcomps[0]), extra, "infinitive"
     preps = PREPS.get(lemma, ())
     if preps:
         for c in kids:
             if c.dep_ == "prep" and c.i > cue.i and c.lower_ in preps:
                 obj = [g for g in c.children if g.dep_ in ("pobj", "pcomp")]
                 if obj:
-                    return list(obj[0].subtree), extra + [c], "prep"
+                    return _rest_of_phrase(cue, obj[0]), extra + [c], "prep"
     if lemma in OBJECT and lemma not in ADDRESSEE:
         objs = [c for c in kids if c.dep_ == "dobj" and c.i > cue.i]
         if objs:
-            content = list(objs[0].subtree)
-            if lemma in TARGETED:
-                for c in kids:
-                    if c.i > objs[0].i and (c.dep_ in ("oprd", "ccomp", "xcomp")
-                                            or c.dep_ == "prep" and c.lower_ in ("of", "for", "as")):
-                        content.extend(c.subtree)
-            return content, extra, "object"
-    if (lemma in CLAUSE and lemma not in BELIEF and cue.dep_ in ("parataxis", "ccomp", "advcl", "conj")
-            and cue.head.i < cue.i and not any(c.dep_ in ("dobj", "xcomp") and c.i > cue.i for c in kids)):
-        head = cue.head
+            return _rest_of_phrase(cue, objs[0]), extra, "object"
+    if lemma not in CLAUSE:
+        return None
+    that = _that_clause(cue)
+    if that is not None:
+        return _subtree(that), extra, "clause"
+    if any(c.dep_ == "xcomp" or c.dep_ == "dobj" and lemma not in ADDRESSEE for c in kids if c.i > cue.i):
+        return None
+    if cue.dep_ == "parataxis" or cue.dep_ in ("ccomp", "advcl") and cue.head.i < cue.i and lemma not in BELIEF:
+        # "..., he said." and "The plan, he said, will fail.": the clause around the cue
         skip = set(t.i for t in cue.subtree)
-        content = [t for t in head.subtree if t.i < cue.i and t.i not in skip]
-        # "..., he said" ends a clause: the content starts at that clause's own beginning
-        return content, extra, "clause-before"
+        return [t for t in _subtree(cue.head) if t.i not in skip], extra, "clause-around"
+    subj = next((c for c in kids if c.dep_ in SUBJECTS and c.i < cue.i), None)
+    if subj is not None and subj.left_edge.i > cue.sent.start + 1:
+        # "An impossible combination, they complain." however the parser hung the front part
+        comma = cue.doc[subj.left_edge.i - 1]
+        rest = cue.doc[cue.i + 1 : cue.sent.end]
+        adjuncts = ("npadvmod", "advmod", "prep", "dobj", "dative")
+        if comma.text in (",", "—", "–") and all(t.is_punct or t.is_space or t.dep_ in adjuncts or t.head.i != cue.i
+                                                 for t in rest):
+            return list(cue.doc[cue.sent.start : comma.i]), extra, "clause-before"
     return None
+
+
+def _that_clause(cue: Token) -> Token | None:
+    """'said in a statement that ...', 'said for the first time that ...': a that-clause the parser
+    hung on a phrase after the verb instead of on the verb itself."""
+    for child in cue.children:
+        if child.i < cue.i or child.dep_ not in ("prep", "npadvmod", "dobj", "dative", "advmod"):
+            continue
+        for tok in child.subtree:
+            edge = tok.left_edge
+            if tok.dep_ in ("ccomp", "acl", "relcl") and edge.lower_ == "that" and edge.dep_ == "mark":
+                return tok
+    return None
+
+
+def _rest_of_phrase(cue: Token, first: Token) -> list[Token]:
+    """From the complement to the end of the verb phrase ("defended Bill Clinton against allegations",
+    "touted his rating as evidence that ..."), without a coordinated clause that has its own subject."""
+    doc = cue.doc
+    stop = cue.right_edge.i
+    for child in cue.children:
+        if child.i <= first.i or child.dep_ not in ("conj", "parataxis", "advcl"):
+            continue
+        own_subject = any(c.dep_ in SUBJECTS for c in child.children)
+        if own_subject or child.dep_ == "advcl" and child.i > first.right_edge.i + 1:
+            stop = min(stop, child.left_edge.i - 1)
+    start = first.left_edge.i
+    return [t for t in doc[start : stop + 1]]
+
+
+def _subtree(head: Token) -> list[Token]:
+    return list(head.subtree)
 
 
 def _source(cue: Token, lemma: str) -> Attribution | None:
@@ -252,7 +291,7 @@ def _source(cue: Token, lemma: str) -> Attribution | None:
         if verb.dep_ != "relcl":
             return None
         return Attribution(cue, None, subj.doc[subj.i : subj.i + 1], mention_span(verb.head))
-    if low == "it" and (lemma in BELIEF or lemma not in CLAUSE):
+    if low == "it" and lemma in COGNITION:
         return None
     if low == "that":
         return None
@@ -299,17 +338,35 @@ def _phrase(tokens: list[Token]) -> str:
     return " ".join(t.text for t in tokens)
 
 
-def _trim(doc: Doc, tokens: list[Token]) -> tuple[int, int] | None:
-    """Character span of the content tokens without a leading 'that' or trailing punctuation."""
+SUBORDINATORS = {"as", "when", "because", "after", "before", "while", "since", "until", "although", "though",
+                 "whereas", "once"}
+
+
+def _trim(doc: Doc, tokens: list[Token], tight: bool = False) -> tuple[int, int] | None:
+    """Character span of the content tokens without a leading 'that', trailing punctuation, or a
+    trailing aside set off by a comma (", which ...", ", insisting ..."); with `tight`, also without
+    a trailing adverbial clause ("declined to comment as she left")."""
     if not tokens:
         return None
     first = min(t.i for t in tokens)
     last = max(t.i for t in tokens)
+    for i in range(first + 1, last + 1):
+        tok = doc[i]
+        if tok.dep_ not in ("relcl", "advcl", "acl", "appos") or tok.right_edge.i < last:
+            continue
+        edge = tok.left_edge.i
+        if edge <= first + 1:
+            continue
+        aside = doc[edge - 1].text in (",", "—", "–", ";")
+        if aside or tight and tok.dep_ == "advcl" and doc[edge].lower_ in SUBORDINATORS:
+            last = edge - 1
+            break
     while first <= last and (doc[first].dep_ == "mark" and doc[first].lower_ in ("that", "whether", "if")
                              or doc[first].is_punct and doc[first].text not in _OPEN_MARKS
                              or doc[first].is_space):
         first += 1
-    while last >= first and (doc[last].is_punct and doc[last].text not in _CLOSE_MARKS or doc[last].is_space):
+    while last >= first and (doc[last].is_punct and doc[last].text not in _CLOSE_MARKS or doc[last].is_space
+                             or doc[last].dep_ == "cc"):
         last -= 1
     if first > last:
         return None
