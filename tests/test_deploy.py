@@ -175,8 +175,6 @@ needs_gcloud = pytest.mark.skipif(shutil.which("gcloud") is None, reason="gcloud
 
 
 @needs_gcloud
-@pytest.mark.skipif("input_subscription" not in PARAMS,
-                    reason="the streaming options are not in NewsPipelineOptions yet")
 def test_streaming_script_launch_request(tmp_path):
     env = {"PROJECT": "news-prod", "REGION": "europe-west1", "BUCKET": "news-bucket",
            "SUBSCRIPTION": "projects/news-prod/subscriptions/articles-dataflow",
