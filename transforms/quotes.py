@@ -32,9 +32,8 @@ SUBJECTS = {"nsubj", "csubj"}
 VERBAL = {"ROOT", "ccomp", "conj", "advcl", "xcomp", "relcl", "parataxis", "acl", "pcomp", "dep", "advmod"}
 RELATIVE = {"who", "which", "that", "whom"}
 NON_SPEAKERS = {"there", "this", "these", "those", "what", "everything", "nothing", "something", "anything"}
-# Nouns that carry a statement: "a statement saying ...", "in a tweet".
-STATEMENT_NOUNS = {"statement", "statements", "letter", "tweet", "tweets", "post", "release", "memo", "email",
-                   "interview", "speech", "remarks", "message", "ad", "video", "op-ed", "column", "report"}
+# Verbs of impression: "X seems to ...", an attribution with no source.
+SEEM = {"seem", "seems", "seemed", "seeming", "appear", "appears", "appeared", "appearing"}
 # Sources whose findings are attributions: "in the latest poll, Trump leads ...".
 POLL_NOUNS = {"poll", "polls", "survey", "surveys", "study", "analysis", "report", "polling"}
 MIN_DIRECT_WORDS = 4
@@ -168,11 +167,15 @@ def reported_candidate(tok: Token) -> Candidate | None:
         return _according(tok)
     if low == "in" and tok.dep_ == "prep":
         return _poll_in(tok)
+    if low in SEEM and tok.dep_ in VERBAL:
+        return _seems(tok)
     lemma = cue_lemma(low)
     if lemma is None or tok.dep_ not in VERBAL:
         return None
     if tok.dep_ == "advmod" and not low.endswith("ing"):
         return None
+    if any(c.dep_ in ("nsubjpass", "auxpass") for c in tok.children):
+        return _passive(tok, lemma)
     found = _complement(tok, lemma)
     if found is None:
         return None
@@ -185,6 +188,46 @@ def reported_candidate(tok: Token) -> Candidate | None:
         return None
     attr.cue_text = _phrase([tok, *cue_extra])
     return Candidate(attr, span[0], span[1], construction)
+
+
+def _seems(cue: Token) -> Candidate | None:
+    """'Trump seemed to imply that ...', 'Clinton appears certain to win': an impression the text does not
+    attribute to anyone; the content is the subject with what it seems to do or be."""
+    subj = next((c for c in cue.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    comp = next((c for c in cue.children if c.dep_ in ("xcomp", "acomp", "attr", "oprd") and c.i > cue.i), None)
+    if subj is None or comp is None or subj.lower_ in NON_SPEAKERS | {"it", "there"}:
+        return None
+    span = _trim(cue.doc, list(subj.subtree) + list(comp.subtree))
+    if span is None:
+        return None
+    return Candidate(Attribution(cue, cue.text, None), span[0], span[1], "seems")
+
+
+def _passive(cue: Token, lemma: str) -> Candidate | None:
+    """'Both attacks were claimed by the Islamic State' -> the agent says so; 'Trump is expected to win'
+    and 'Sanders was asked whether ...' -> an attribution without a source."""
+    doc = cue.doc
+    subj = next((c for c in cue.children if c.dep_ == "nsubjpass"), None)
+    agent = next((c for c in cue.children if c.dep_ == "agent"), None)
+    by = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent is not None else None
+    comp = next((c for c in cue.children if c.dep_ in ("ccomp", "xcomp") and c.i > cue.i), None)
+    if lemma in PREPS and comp is None:
+        comp = next((g for c in cue.children if c.dep_ == "prep" and c.i > cue.i and c.lower_ in PREPS[lemma]
+                     for g in c.children if g.dep_ in ("pobj", "pcomp")), None)
+    speaker = mention_span(by) if by is not None else None
+    if lemma == "expect" and subj is not None and comp is not None and comp.dep_ == "xcomp":
+        tokens = list(subj.subtree) + list(comp.subtree)  # "Obama is expected to join Clinton"
+    elif comp is not None and lemma in CLAUSE:
+        tokens = list(comp.subtree)  # "was asked whether ...", "was told that ..."
+    elif subj is not None and lemma in OBJECT and by is not None:
+        tokens = list(subj.subtree)  # "were claimed by the Islamic State"
+    else:
+        return None
+    span = _trim(doc, tokens)
+    if span is None:
+        return None
+    return Candidate(Attribution(cue, _phrase([cue, agent] if agent is not None else [cue]), speaker),
+                     span[0], span[1], "passive")
 
 
 def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] | None:
