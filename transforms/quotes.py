@@ -32,6 +32,9 @@ SUBJECTS = {"nsubj", "csubj"}
 VERBAL = {"ROOT", "ccomp", "conj", "advcl", "xcomp", "relcl", "parataxis", "acl", "pcomp", "dep", "advmod"}
 RELATIVE = {"who", "which", "that", "whom"}
 NON_SPEAKERS = {"there", "this", "these", "those", "what", "everything", "nothing", "something", "anything"}
+# Nouns that carry a statement: "a statement saying ...".
+STATEMENT_NOUNS = {"statement", "statements", "letter", "tweet", "tweets", "post", "release", "memo", "email",
+                   "interview", "speech", "remarks", "message", "ad", "video", "op-ed", "column", "report"}
 # Verbs of impression: "X seems to ...", an attribution with no source.
 SEEM = {"seem", "seems", "seemed", "seeming", "appear", "appears", "appeared", "appearing"}
 # Sources whose findings are attributions: "in the latest poll, Trump leads ...".
