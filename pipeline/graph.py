@@ -15,6 +15,7 @@ from transforms.beam_steps import ENTITIES, ERRORS, QUOTES, AnnotateArticles, Cl
 from transforms.dedup import DUPLICATES, DropExactDuplicates
 from transforms.near_duplicates import DEFAULT_THRESHOLD, MarkNearDuplicates
 from transforms.nlp_model import DEFAULT_COMPONENTS, DEFAULT_MODEL
+from transforms.windowing import InGlobalWindow
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,7 +53,7 @@ class ProcessArticles(beam.PTransform):
         annotated = (
             unique
             # Without a reshuffle all work stays on the worker that read the files.
-            | "Spread work" >> beam.Reshuffle()
+            | "Spread work" >> InGlobalWindow(beam.Reshuffle())  # Beam's Reshuffle drops late rows of a window
             | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=cfg.nlp_batch_size)
             | "Annotate" >> beam.ParDo(
                 AnnotateArticles(cfg.model, cfg.components, cfg.nlp_batch_size, cfg.max_nlp_chars)

@@ -18,6 +18,7 @@ once and records how many messages were left unflushed.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import signal
@@ -37,7 +38,7 @@ from pipeline.run_record import versions, write_record
 from pipeline.schemas import TABLES
 from pipeline.sinks import ensure_dir, join
 from pipeline.tally import Tally, forget, snapshot
-from pipeline.windowed_sink import WriteWindowedParquet, window_count_name, window_label
+from pipeline.windowed_sink import TEMP_DIR, WriteWindowedParquet, window_count_name, window_label
 from transforms.dedup import DUPLICATES, DropRepeatedArticles
 
 LOG = logging.getLogger(__name__)
@@ -113,33 +114,48 @@ class CountPerWindow(beam.DoFn):
         yield element
 
 
-class WindowByEventTime(beam.PTransform):
-    """Raw inputs -> fixed event-time windows that fire when the watermark passes, late rows later."""
+def fixed_windows(window_seconds: int, allowed_lateness_seconds: int, late: triggers.TriggerFn) -> beam.WindowInto:
+    """Fixed event-time windows firing when the watermark passes their end, then on `late` for late rows."""
+    return beam.WindowInto(
+        windows.FixedWindows(window_seconds),
+        trigger=triggers.AfterWatermark(late=late),
+        allowed_lateness=Duration(seconds=allowed_lateness_seconds),
+        accumulation_mode=triggers.AccumulationMode.DISCARDING)
 
-    def __init__(self, window_seconds: int, allowed_lateness_seconds: int, late_firing_seconds: int,
-                 run_id: str | None = None):
+
+class WindowByEventTime(beam.PTransform):
+    """Raw inputs -> fixed event-time windows that fire when the watermark passes, late rows at once.
+
+    Late rows fire on every element (AfterCount(1)) inside the graph: a processing-time late trigger
+    hands the GroupByKeys after the first one Beam's continuation trigger
+    (_AfterSynchronizedProcessingTime), which never fires on the BundleBasedDirectRunner, and the
+    late rows would wait forever. Batching late rows into fewer files is the sink's job (FireFiles).
+    """
+
+    def __init__(self, window_seconds: int, allowed_lateness_seconds: int, run_id: str | None = None):
         super().__init__()
-        self.run_id = run_id
         if window_seconds <= 0 or allowed_lateness_seconds < 0:
             raise ValueError("window_seconds must be positive and allowed_lateness_seconds not negative")
         self.window_seconds = window_seconds
         self.allowed_lateness_seconds = allowed_lateness_seconds
-        self.late_firing_seconds = late_firing_seconds
+        self.run_id = run_id
 
     def expand(self, raw):
-        late = (triggers.AfterProcessingTime(self.late_firing_seconds) if self.late_firing_seconds > 0
-                else triggers.AfterCount(1))
         return (
             raw
             | "Keep or re-window" >> beam.ParDo(_PlaceInWindow(self.window_seconds, self.allowed_lateness_seconds,
                                                              self.run_id))
-            | "Fixed windows" >> beam.WindowInto(
-                windows.FixedWindows(self.window_seconds),
-                trigger=triggers.AfterWatermark(late=late),
-                allowed_lateness=Duration(seconds=self.allowed_lateness_seconds),
-                accumulation_mode=triggers.AccumulationMode.DISCARDING)
+            | "Fixed windows" >> fixed_windows(self.window_seconds, self.allowed_lateness_seconds,
+                                               triggers.AfterCount(1))
             | "Count inputs" >> beam.ParDo(CountPerWindow("inputs", self.run_id))
         )
+
+
+def fire_files(settings: StreamingSettings) -> beam.WindowInto:
+    """The same windows again right before a sink, so that late rows arriving within
+    late_firing_seconds of each other share one file instead of one file per runner bundle."""
+    return fixed_windows(settings.window_seconds, settings.allowed_lateness_seconds,
+                         triggers.AfterProcessingTime(settings.late_firing_seconds))
 
 
 def build_streaming(p: beam.Pipeline, settings: StreamingSettings, config: GraphConfig) -> dict[str, Any]:
@@ -149,11 +165,12 @@ def build_streaming(p: beam.Pipeline, settings: StreamingSettings, config: Graph
     run_id = settings.run_id
     raw = p | "Read Pub/Sub" >> ReadArticleMessages(settings.subscription, settings.topic,
                                                      settings.timestamp_attribute, run_id)
-    windowed = raw | "Window" >> WindowByEventTime(settings.window_seconds, settings.allowed_lateness_seconds,
-                                                   settings.late_firing_seconds, run_id)
+    windowed = raw | "Window" >> WindowByEventTime(settings.window_seconds, settings.allowed_lateness_seconds, run_id)
     tables = windowed | "Process" >> ProcessArticles(config, dedup=DropRepeatedArticles(settings.dedup_horizon_seconds))
     written = {
-        name: tables[name] | f"Write {name}" >> WriteWindowedParquet(settings.output, name, settings.run_id)
+        name: tables[name]
+        | f"Fire {name} files" >> fire_files(settings)
+        | f"Write {name}" >> WriteWindowedParquet(settings.output, name, settings.run_id)
         for name in TABLES
     }
     _ = tables[DUPLICATES] | "Count duplicates" >> beam.ParDo(CountPerWindow(DUPLICATES, run_id))
@@ -207,6 +224,32 @@ def per_window(counters: dict[str, int]) -> list[dict[str, Any]]:
 
 
 # ---- the driver -----------------------------------------------------------------------------------
+
+
+class _BeamNoise(logging.Filter):
+    """Drops two Beam warnings that are wrong for this graph; real problems are reported by our own checks.
+
+    - fileio calls a temp file "orphaned" when a later pane of the same window is simply not moved yet;
+      a file that really failed to move is an ERROR from CountWrittenFiles.
+    - Flatten warns that its inputs' windowing differs when the only difference is the continuation
+      trigger Beam itself gives the outputs of a GroupByKey (_AfterSynchronizedProcessingTime).
+    """
+
+    LOGGERS = ("apache_beam.io.fileio", "apache_beam.transforms.core")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "may be left orphaned" in message:
+            return False
+        return not ("must have the same window" in message and "_AfterSynchronizedProcessingTime" in message)
+
+    def install(self) -> None:
+        for name in self.LOGGERS:
+            logging.getLogger(name).addFilter(self)
+
+    def uninstall(self) -> None:
+        for name in self.LOGGERS:
+            logging.getLogger(name).removeFilter(self)
 
 
 class _Stopper:
@@ -266,12 +309,14 @@ def run_streaming(options, settings: StreamingSettings, config: GraphConfig, pro
     from apache_beam.options.pipeline_options import StandardOptions
 
     started = time.time()
-    p = beam.Pipeline(options=options)
-    build_streaming(p, settings, config)
-    runner = options.view_as(StandardOptions).runner or ""
+    noise = _BeamNoise()
+    noise.install()
     stopper = _Stopper()
-    stopper.install()
     try:
+        p = beam.Pipeline(options=options)
+        build_streaming(p, settings, config)
+        runner = options.view_as(StandardOptions).runner or ""
+        stopper.install()
         result = p.run()
         if "DirectRunner" not in str(runner):
             print(f"streaming job submitted to {runner}; it runs until drained or cancelled there")
@@ -319,6 +364,7 @@ def run_streaming(options, settings: StreamingSettings, config: GraphConfig, pro
                        0 if left == 0 else 1)
     finally:
         stopper.uninstall()
+        noise.uninstall()
 
 
 def _finish(settings: StreamingSettings, config: GraphConfig, counts: dict[str, int], counters: dict[str, int],
@@ -336,7 +382,25 @@ def _finish(settings: StreamingSettings, config: GraphConfig, counts: dict[str, 
     }
     write_record(settings.output, record)
     forget(settings.run_id)
+    _remove_temp(settings)
     print(f"run {settings.run_id}: {summary_line(record)}")
     print(f"tables under {settings.output}: articles/ entities/ quotes/ errors/ (dt= partitions, one file per "
           f"window); run record {RUNS_DIR}/run-{settings.run_id}.json")
     return code
+
+
+def _remove_temp(settings: StreamingSettings) -> None:
+    """Remove this run's temp folder once every file left it; report what did not (object stores: no folders)."""
+    import os
+    import shutil
+
+    folder = join(settings.output, TEMP_DIR, settings.run_id)
+    if "://" in folder or not os.path.isdir(folder):
+        return
+    left = [os.path.join(d, f) for d, _, files in os.walk(folder) for f in files]
+    if left:
+        LOG.warning("%d temporary file(s) were not moved into the tables; they stay in %s", len(left), folder)
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        os.rmdir(join(settings.output, TEMP_DIR))  # only if no other run is using it

@@ -31,3 +31,19 @@ def run_cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def pubsub_emulator_host():
+    """Google's Pub/Sub emulator on a free 127.0.0.1 port, PUBSUB_EMULATOR_HOST set; stopped at the end
+    of the session whatever happens. Fails (does not skip) when the emulator is not installed: CI has it."""
+    import contextlib
+
+    from tests.emulator import EmulatorError, pubsub_emulator
+
+    with contextlib.ExitStack() as stack:
+        try:
+            host = stack.enter_context(pubsub_emulator())
+        except EmulatorError as exc:
+            pytest.fail(f"the Pub/Sub emulator tests need Google's emulator: {exc}", pytrace=False)
+        yield host

@@ -19,6 +19,8 @@ from apache_beam.transforms.window import GlobalWindows
 from apache_beam.typehints import KV
 from apache_beam.utils.timestamp import Duration, Timestamp
 
+from transforms.windowing import restore_windowing
+
 DUPLICATES = "duplicates"
 
 
@@ -103,12 +105,6 @@ class DropRepeatedArticles(beam.PTransform):
 
     def expand(self, articles):
         windowing = articles.windowing
-
-        def restore(label: str):
-            return label >> beam.WindowInto(
-                windowing.windowfn, trigger=windowing.triggerfn, accumulation_mode=windowing.accumulation_mode,
-                timestamp_combiner=windowing.timestamp_combiner, allowed_lateness=windowing.allowed_lateness)
-
         by_id = (
             articles
             | "Global window" >> beam.WindowInto(GlobalWindows())
@@ -124,6 +120,6 @@ class DropRepeatedArticles(beam.PTransform):
         )
         duplicates = (by_id[DUPLICATES], by_hash[DUPLICATES]) | "All duplicates" >> beam.Flatten()
         return {
-            "articles": by_hash.articles | restore("Restore windows"),
-            DUPLICATES: duplicates | restore("Restore windows of duplicates"),
+            "articles": by_hash.articles | "Restore windows" >> restore_windowing(windowing),
+            DUPLICATES: duplicates | "Restore windows of duplicates" >> restore_windowing(windowing),
         }

@@ -1,0 +1,214 @@
+"""End to end against Google's Pub/Sub emulator: `run --streaming` as a user runs it.
+
+A backlog is published (with the publish command) before the pipeline starts, more arrives while it
+runs: 200 good articles in four event-time flavours, 20 duplicates (redeliveries and a republished
+text under a new id) and 10 poison messages. The pipeline runs until every good article is in
+Parquet, gets SIGTERM, and must exit 0 having written each good article exactly once, each poison
+message to `errors` (with message id and attributes) and to the dead-letter topic, and a run record
+that reconciles overall and per window.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.sinks import read_table
+from tests.conftest import ROOT
+from tests.corpus import article_text
+from tests.emulator import create_topic_and_subscription, drain_subscription
+
+pytestmark = [pytest.mark.emulator, pytest.mark.slow]
+
+PROJECT = "news-it"
+WINDOW = 5
+FILE_NAME = re.compile(r"^part-(\d{8}T\d{6}Z)-(\d{8}T\d{6}Z)-.+\.parquet$")
+BAD_DATA = [b"{not json at all", b'{"title": "no body"}', b'{"text": "   "}', b'{"text": 17}', b"[1, 2, 3]",
+            b'{"text": "x", "published_at": "not a date"}', b"\xff\xfe\xfa not utf-8"]
+
+
+def rfc3339(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def article(i: int, rng: random.Random, **fields) -> dict:
+    return {"id": f"it-{i}", "title": f"Story {i}", "text": article_text(i, rng), **fields}
+
+
+def file_window(path: Path) -> tuple[dt.datetime, dt.datetime]:
+    match = FILE_NAME.match(path.name)
+    assert match, f"file name does not carry its window: {path}"
+    start, end = (dt.datetime.strptime(g, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC) for g in match.groups())
+    return start, end
+
+
+def count_rows(root: Path, table: str) -> int:
+    total = 0
+    for path in (root / table).glob("dt=*/*.parquet"):
+        with contextlib.suppress(OSError):  # being renamed into place right now
+            total += pq.read_metadata(path).num_rows
+    return total
+
+
+def publish(topic: str, messages: list[tuple[bytes, dict[str, str]]]) -> list[str]:
+    from google.cloud import pubsub_v1
+
+    client = pubsub_v1.PublisherClient()
+    ids = [f.result(timeout=60) for f in [client.publish(topic, data, **attrs) for data, attrs in messages]]
+    client.stop()
+    return ids
+
+
+def test_streaming_end_to_end(pubsub_emulator_host, tmp_path):
+    topic, sub = create_topic_and_subscription(PROJECT, "articles", "articles-pipeline")
+    dead, dead_sub = create_topic_and_subscription(PROJECT, "dead-letters", "dead-letters-check")
+    out = tmp_path / "out"
+    rng = random.Random(7)
+    now = dt.datetime.now(dt.UTC)
+
+    # Backlog, published before the pipeline starts, with the publish command (one JSONL file).
+    old = [article(i, rng, published_at=rfc3339(now - dt.timedelta(days=3))) for i in range(60)]
+    no_date = [article(i, rng) for i in range(60, 110)]
+    backlog_lines = [json.dumps(a).encode() for a in old + no_date]
+    backlog_lines += [json.dumps(a).encode() for a in old[:5] + no_date[:5]]  # 10 redeliveries
+    backlog_lines += BAD_DATA
+    backlog = tmp_path / "backlog.jsonl"
+    backlog.write_bytes(b"\n".join(backlog_lines) + b"\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    published = subprocess.run([sys.executable, "-m", "pipeline", "publish", "--topic", topic, str(backlog),
+                                "--attribute", "source=attr-wire"], cwd=ROOT, env=env, capture_output=True,
+                               text=True, timeout=120)
+    assert published.returncode == 0, published.stderr
+    assert f"published {len(backlog_lines)} message(s)" in published.stdout
+    assert "publishing" in published.stderr  # the progress bar
+
+    log_path = tmp_path / "pipeline.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipeline", "--log_level", "INFO", "run", "--input_subscription", sub,
+             "--output", str(out), "--streaming", "--window_seconds", str(WINDOW), "--timestamp_attribute",
+             "event_ts", "--dead_letter_topic", dead],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    try:
+        # Live traffic while the pipeline runs, with per-message attributes.
+        time.sleep(5)
+        live_now = dt.datetime.now(dt.UTC)
+        recent = [article(i, rng, published_at=rfc3339(live_now - dt.timedelta(seconds=90)), source="Own Wire")
+                  for i in range(110, 160)]
+        stamped = [article(i, rng) for i in range(160, 200)]
+        stamp_ms = {a["id"]: int((live_now - dt.timedelta(seconds=30 + k % 7)).timestamp() * 1000)
+                    for k, a in enumerate(stamped)}
+        stamp = {i: dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC) for i, ms in stamp_ms.items()}
+        live = [(json.dumps(a).encode(), {}) for a in recent]
+        live += [(json.dumps(a).encode(), {"event_ts": str(stamp_ms[a["id"]])}) for a in stamped]
+        publish(topic, live)
+        # Then the copies (after their originals: the first copy to arrive is the one kept) and poison.
+        again = [(json.dumps(a).encode(), {}) for a in recent[:5]]  # redeliveries of live messages
+        again += [(json.dumps(dict(a, id=f"copy-{a['id']}")).encode(), {}) for a in stamped[:5]]  # same text
+        bad_live = [(json.dumps(article(900, rng)).encode(), {"event_ts": "next tuesday", "case": "bad-ts"}),
+                    (b"", {"case": "empty-data"}),
+                    (json.dumps({"text": "x", "authors": {"a": 1}}).encode(), {"case": "bad-authors"})]
+        again_ids = publish(topic, again + bad_live)
+        bad_ids = set(again_ids[len(again):])
+        live += again
+
+        goods = {a["id"]: a for a in old + no_date + recent + stamped}
+        n_bad = len(BAD_DATA) + len(bad_live)
+        n_duplicates = 10 + 5 + 5
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and proc.poll() is None:
+            if count_rows(out, "articles") >= len(goods) and count_rows(out, "errors") >= n_bad:
+                break
+            time.sleep(1)
+        assert proc.poll() is None, f"the pipeline exited early:\n{log_path.read_text()[-5000:]}"
+        assert count_rows(out, "articles") >= len(goods), f"not all articles written:\n{log_path.read_text()[-5000:]}"
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=150)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    output = log_path.read_text()
+    assert code == 0, output[-5000:]
+
+    # articles: each good article exactly once, from its Pub/Sub message, attributes merged as fields.
+    articles = read_table(str(out), "articles").to_pylist()
+    ids = [a["article_id"] for a in articles]
+    assert len(ids) == len(set(ids)) == len(goods)
+    assert set(ids) == set(goods)
+    by_id = {a["article_id"]: a for a in articles}
+    assert all(re.fullmatch(rf"pubsub://{re.escape(sub)}/\d+", a["source_uri"]) for a in articles)
+    assert {by_id[i]["source"] for i in [a["id"] for a in old + no_date]} == {"attr-wire"}
+    assert {by_id[a["id"]]["source"] for a in recent} == {"Own Wire"}
+    assert all(a["nlp_status"] == "ok" for a in articles)
+
+    # entities and quotes: rows of written articles only, none written twice.
+    for table in ("entities", "quotes"):
+        rows = read_table(str(out), table).to_pylist()
+        assert rows and {r["article_id"] for r in rows} <= set(ids)
+        keys = [(r["article_id"], r["start_char"], r["end_char"], r.get("label") or r.get("kind")) for r in rows]
+        assert len(keys) == len(set(keys)), f"{table} rows written twice"
+        for r in rows:
+            assert by_id[r["article_id"]]["text"][r["start_char"]:r["end_char"]]
+    quoted = {r["article_id"] for r in read_table(str(out), "quotes").to_pylist()}
+    assert len(quoted) >= 0.9 * len(goods)
+
+    # errors: every poison message, with its message id, attributes and whole payload.
+    errors = read_table(str(out), "errors").to_pylist()
+    assert len(errors) == n_bad
+    assert all(e["message_id"] and e["source_uri"] == f"pubsub://{sub}/{e['message_id']}" for e in errors)
+    assert {e["payload"] for e in errors} >= set(BAD_DATA)
+    assert bad_ids <= {e["message_id"] for e in errors}
+    by_case = {dict(e["attributes"] or {}).get("case"): e for e in errors}
+    assert by_case["bad-ts"]["stage"] == "read" and "timestamp attribute" in by_case["bad-ts"]["error"]
+    assert by_case["empty-data"]["payload"] == b""
+    assert all(dict(e["attributes"])["source"] == "attr-wire" for e in errors if e["payload"] in BAD_DATA)
+
+    # the dead-letter topic got the same messages
+    dead_letters = drain_subscription(dead_sub)
+    assert sorted(m.attributes["original_message_id"] for m in dead_letters) == sorted(e["message_id"] for e in errors)
+    assert all(m.attributes["error_stage"] and m.attributes["error"] for m in dead_letters)
+
+    # windowed files: named after their window, rows in the window of their event time.
+    files = sorted((out / "articles").glob("dt=*/*.parquet"))
+    for path in files:
+        start, end = file_window(path)
+        assert end - start == dt.timedelta(seconds=WINDOW)
+        for row in pq.read_table(path).to_pylist():
+            assert path.parent.name == f"dt={(row['published_at'] or row['ingested_at']).date()}"
+            event = None
+            if row["article_id"] in stamp:
+                event = stamp[row["article_id"]]
+            elif row["article_id"] in {a["id"] for a in recent}:
+                event = row["published_at"]
+            elif row["article_id"] in {a["id"] for a in old}:
+                assert not start <= row["published_at"] < end  # 3 days late: windowed by arrival
+                assert start <= row["ingested_at"]
+            if event is not None:
+                assert start <= event < end, (path.name, row["article_id"], event)
+    assert not (out / "_temp").exists() or not any(p.is_file() for p in (out / "_temp").rglob("*"))
+
+    # the run record reconciles, overall and per window
+    records = list((out / "_runs").glob("run-*.json"))
+    assert len(records) == 1
+    record = json.loads(records[0].read_text())
+    counts = record["counts"]
+    assert counts["inputs"] == len(backlog_lines) + len(live) + len(bad_live)
+    assert (counts["articles"], counts["errors"], counts["duplicates"]) == (len(goods), n_bad, n_duplicates)
+    assert counts["dead_letters_published"] == n_bad and counts["files_missing"] == 0
+    assert record["unflushed"] == 0 and record["stopped_by"] == "SIGTERM"
+    assert record["windows"] and all(w["reconciles"] for w in record["windows"])
+    assert sum(w["inputs"] for w in record["windows"]) == counts["inputs"]
+    assert "[OK]" in output
