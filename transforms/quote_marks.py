@@ -21,6 +21,7 @@ OPENERS: dict[str, tuple[str, ...]] = {
 }
 _OPEN_ORDER = sorted(OPENERS, key=len, reverse=True)
 _TRIM_END = " \t\n,;:"
+_INTERESTING = re.compile(r"[\n“”\"«»„'`]")
 _TRIM_START = " \t\n'`"
 
 
@@ -40,7 +41,8 @@ def find_quoted(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start: int | None = None
     opener = ""
-    i, n = 0, len(text)
+    n = len(text)
+    i = _next(text, 0)
     while i < n:
         ch = text[i]
         if start is not None and ch == "\n":
@@ -49,27 +51,27 @@ def find_quoted(text: str) -> list[tuple[int, int]]:
                 j += 1
             nxt = _opener_at(text, j) if j < n else None
             if nxt is not None and nxt == opener and opener != '"':
-                i = j + len(nxt)  # the quote goes on in the next paragraph
+                i = _next(text, j + len(nxt))  # the quote goes on in the next paragraph
                 continue
             spans.append((start, i))  # never closed: ends with its paragraph
             start = None
-            i += 1
+            i = _next(text, i + 1)
             continue
         if start is not None:
             closer = next((c for c in OPENERS[opener] if text.startswith(c, i)), None)
             if closer is not None:
                 spans.append((start, i))
                 start = None
-                i += len(closer)
+                i = _next(text, i + len(closer))
                 continue
-            i += 1
+            i = _next(text, i + 1)
             continue
         mark = _opener_at(text, i)
         if mark is not None:
             start, opener = i + len(mark), mark
-            i += len(mark)
+            i = _next(text, i + len(mark))
             continue
-        i += 1
+        i = _next(text, i + 1)
     if start is not None:
         spans.append((start, n))
     out = []
@@ -81,6 +83,12 @@ def find_quoted(text: str) -> list[tuple[int, int]]:
         if e > s and re.search(r"\w", text[s:e]):
             out.append((s, e))
     return out
+
+
+def _next(text: str, i: int) -> int:
+    """Index of the next quote mark or line break at or after i (len(text) if none)."""
+    found = _INTERESTING.search(text, i)
+    return found.start() if found else len(text)
 
 
 def _looks_like_open(text: str, i: int) -> bool:

@@ -132,7 +132,7 @@ def extract_quotes(doc: Doc, mentions: list[Mention]) -> list[Quote]:
             consumed.add(k)
             partial_of[k] = quote
 
-    quotes.extend(_direct_quotes(doc, marks, direct_attr, partial_of, resolver, mask))
+    quotes.extend(_direct_quotes(doc, text, marks, direct_attr, partial_of, resolver, mask))
     return _univocal(quotes)
 
 
@@ -416,10 +416,8 @@ def _trim(doc: Doc, tokens: list[Token], tight: bool = False) -> tuple[int, int]
         last -= 1
     if first > last:
         return None
-    start, end = doc[first].idx, doc[last].idx + len(doc[last].text)
-    text = doc.text
-    while end > start and text[end - 1] in _TRAIL:
-        end -= 1
+    word = doc[last].text.rstrip(_TRAIL) or doc[last].text
+    start, end = doc[first].idx, doc[last].idx + len(word)
     return (start, end) if end > start else None
 
 
@@ -445,16 +443,15 @@ def _words_inside(doc: Doc, start: int, end: int, mask: bytearray) -> int:
 
 
 # ----------------------------------------------------------------------------- direct quotes
-def _direct_quotes(doc: Doc, marks: list[tuple[int, int]], direct_attr: dict[int, Attribution],
+def _direct_quotes(doc: Doc, text: str, marks: list[tuple[int, int]], direct_attr: dict[int, Attribution],
                    partial_of: dict[int, Quote], resolver: SpeakerResolver, mask: bytearray) -> list[Quote]:
     """One quote per group of quote marks that belong together, each with its attribution."""
-    text = doc.text
     groups: list[tuple[int, int, Attribution | None]] = []  # (first mark, last mark, attribution)
     for k, (start, end) in enumerate(marks):
         if k in partial_of:
             continue
-        attr = direct_attr.get(k) or _direct_cue(doc, marks, mask, k)
-        if attr is None and k - 1 in partial_of and _continues(doc, partial_of[k - 1], marks[k - 1][1], start):
+        attr = direct_attr.get(k) or _direct_cue(doc, text, marks, mask, k)
+        if attr is None and k - 1 in partial_of and _continues(doc, text, partial_of[k - 1], marks[k - 1][1], start):
             # 'Biden “has a lot of roles,” said Doyle. “He has that appeal.”': the partial quote goes on
             quote = partial_of[k - 1]
             quote.end_char = _with_marks(text, start, end)[1]
@@ -474,10 +471,10 @@ def _direct_quotes(doc: Doc, marks: list[tuple[int, int]], direct_attr: dict[int
     previous: Quote | None = None
     for first, last, attr in groups:
         start, end = marks[first][0], marks[last][1]
-        if attr is None and not _stands_alone(doc, marks[first : last + 1]):
+        if attr is None and not _stands_alone(doc, text, marks[first : last + 1]):
             continue  # scare quotes, titles, nicknames
         if attr is None:
-            quote = _inherit(resolver, doc, start, end, previous)
+            quote = _inherit(resolver, text, start, end, previous)
         else:
             quote = _make(resolver, start, end, "direct", attr)
         quote.parts = tuple(marks[first : last + 1])
@@ -486,8 +483,7 @@ def _direct_quotes(doc: Doc, marks: list[tuple[int, int]], direct_attr: dict[int
     return quotes
 
 
-def _continues(doc: Doc, quote: Quote, gap_start: int, gap_end: int) -> bool:
-    text = doc.text
+def _continues(doc: Doc, text: str, quote: Quote, gap_start: int, gap_end: int) -> bool:
     if "\n" in text[gap_start:gap_end] or quote.cue is None:
         return False
     gap = doc.char_span(gap_start, gap_end, alignment_mode="expand")
@@ -495,10 +491,9 @@ def _continues(doc: Doc, quote: Quote, gap_start: int, gap_end: int) -> bool:
     return bool(verbs) and _gap_ok(doc, gap_start, gap_end, Attribution(verbs[0], quote.cue, None))
 
 
-def _stands_alone(doc: Doc, pieces: list[tuple[int, int]]) -> bool:
+def _stands_alone(doc: Doc, text: str, pieces: list[tuple[int, int]]) -> bool:
     """An uncued quote counts when it is made of sentences: it starts a sentence (or the paragraph)
     and ends with sentence punctuation, and is long enough not to be a title or a slogan."""
-    text = doc.text
     start, end = pieces[0][0], pieces[-1][1]
     before = text[text.rfind("\n", 0, start) + 1 : start].rstrip(_OPEN_MARKS + " \t")
     if before and not before.endswith((".", "!", "?", ":", "…")):
@@ -539,10 +534,10 @@ def _cue_clause(cue: Token) -> set[int]:
     return keep
 
 
-def _inherit(resolver: SpeakerResolver, doc: Doc, start: int, end: int, previous: Quote | None) -> Quote:
+def _inherit(resolver: SpeakerResolver, text: str, start: int, end: int, previous: Quote | None) -> Quote:
     """A quote with no cue of its own: same paragraph as the last quote -> same speaker;
     otherwise the person the previous paragraph ended on, if it names or refers to one."""
-    para_start = doc.text.rfind("\n", 0, start) + 1
+    para_start = text.rfind("\n", 0, start) + 1
     if previous is not None and previous.end_char >= para_start - 2 and previous.speaker:
         return Quote(start, end, "direct", previous.speaker, previous.speaker_canonical, None, previous.speaker_start)
     span = resolver.previous_paragraph_speaker(para_start)
@@ -557,15 +552,14 @@ def _paragraph(text: str, start: int, end: int) -> tuple[int, int]:
     return para_start, len(text) if para_end < 0 else para_end
 
 
-def _direct_cue(doc: Doc, marks: list[tuple[int, int]], mask: bytearray, k: int) -> Attribution | None:
+def _direct_cue(doc: Doc, text: str, marks: list[tuple[int, int]], mask: bytearray, k: int) -> Attribution | None:
     """The attribution of quote k: the verb right after it, the clause before a colon, or the nearest
     reporting verb outside the marks within its sentence(s) and paragraph."""
     start, end = marks[k]
-    text = doc.text
     para_start, para_end = _paragraph(text, start, end)
     lo = max(para_start, marks[k - 1][1] if k > 0 else 0)
     hi = min(para_end, marks[k + 1][0] if k + 1 < len(marks) else len(text))
-    found = _after_quote(doc, end, hi, mask) or _before_colon(doc, lo, start, mask)
+    found = _after_quote(doc, text, end, hi, mask) or _before_colon(doc, text, lo, start, mask)
     if found is not None:
         return found
     before = text[lo:start].rstrip(_OPEN_MARKS + " \t")
@@ -574,7 +568,7 @@ def _direct_cue(doc: Doc, marks: list[tuple[int, int]], mask: bytearray, k: int)
     return _nearest_cue(doc, start, end, lo, hi, mask)
 
 
-def _after_quote(doc: Doc, end: int, hi: int, mask: bytearray) -> Attribution | None:
+def _after_quote(doc: Doc, text: str, end: int, hi: int, mask: bytearray) -> Attribution | None:
     """'“...,” Trump barked.' / '“...,” said Trump.': any verb whose subject follows the quote."""
     after = doc.char_span(end, hi, alignment_mode="contract")
     if after is None:
@@ -582,7 +576,7 @@ def _after_quote(doc: Doc, end: int, hi: int, mask: bytearray) -> Attribution | 
     first = next((t for t in after if not (t.is_punct or t.is_space)), None)
     if first is None or first.i - after.start > 3 or mask[first.idx]:
         return None
-    if not any(ch in ",.!?…—–-" for ch in doc.text[max(0, end - 1) : first.idx]):
+    if not any(ch in ",.!?…—–-" for ch in text[max(0, end - 1) : first.idx]):
         return None  # '“Opening Belle” resembles ...': a title, not a quote
     # walk from the first word up to the noun phrase it belongs to
     node = first
@@ -605,12 +599,12 @@ def _attr_for(verb: Token, subj: Token) -> Attribution:
     return Attribution(verb, _phrase([verb, *extra]), mention_span(subj))
 
 
-def _before_colon(doc: Doc, lo: int, start: int, mask: bytearray) -> Attribution | None:
+def _before_colon(doc: Doc, text: str, lo: int, start: int, mask: bytearray) -> Attribution | None:
     """'She addressed the supporters again: “...”': the clause that ends in a colon before the quote."""
     j = start - 1
-    while j > lo and doc.text[j] in _OPEN_MARKS + " \t":
+    while j > lo and text[j] in _OPEN_MARKS + " \t":
         j -= 1
-    if j <= lo or doc.text[j] != ":":
+    if j <= lo or text[j] != ":":
         return None
     span = doc.char_span(lo, j, alignment_mode="contract")
     if span is None or not len(span):
