@@ -24,13 +24,22 @@ ORG_NOUNS = {"company", "firm", "group", "organisation", "organization", "agency
              "administration", "board", "authority", "commission", "team", "club", "police", "school",
              "university", "hospital", "service", "network", "newspaper", "airline", "league", "federation"}
 _PREFIX = 5
+MAX_MENTION_TOKENS = 25
 
 
 def mention_span(head: Token) -> Span:
-    """The mention as written around its head noun: left modifiers and name parts, without what a
-    comma, parenthesis or dash sets off (appositions, relative clauses) and without trailing phrases."""
+    """The mention as written: the whole noun phrase around its head, appositions and relative clauses
+    included ("Vin Weber, a lobbyist and former congressman"), as attribution corpora mark sources. A
+    phrase the parser made implausibly long falls back to the head with its left modifiers and name parts."""
     doc = head.doc
-    start = max(head.left_edge.i, head.sent.start)
+    start = head.left_edge.i
+    end = head.right_edge.i + 1
+    while end > head.i + 1 and (doc[end - 1].is_punct or doc[end - 1].is_space):
+        end -= 1
+    while start < head.i and (doc[start].is_punct or doc[start].is_space):
+        start += 1
+    if end - start <= MAX_MENTION_TOKENS:
+        return doc[start:end]
     for tok in doc[start : head.i]:
         if tok.text in (",", "(", ")", "—", "–", "--") or tok.dep_ in ("relcl", "acl", "appos"):
             start = tok.i + 1
