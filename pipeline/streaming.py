@@ -10,10 +10,16 @@ arrival instead: the DirectRunner's watermark follows the wall clock, so anythin
 dropped without a trace (a backlog, or articles whose published_at is days old). Its columns
 (published_at, dt) are unchanged; only the file it lands in differs. Nothing is dropped.
 
-Stopping. The DirectRunner acks messages as it pulls them, so a stop must not lose what was
-pulled: on SIGTERM/SIGINT the driver waits until every message read is in Parquet (articles,
-errors) or counted as a duplicate, then stops and writes the run record. A second signal stops at
-once and records how many messages were left unflushed.
+Stopping. The DirectRunner acks messages as it pulls them and has no drain, so a stop must not
+lose what was pulled: on SIGTERM/SIGINT the driver stops the pulls (_PullGate), lets the watermark
+close the open windows, waits until every message read is in Parquet (articles, errors) or counted
+as a duplicate, then stops the runner and writes the run record. Messages not pulled stay in the
+subscription. A second signal stops at once and records how many messages were left unflushed.
+
+Beam 2.77 traps met here (all verified): the DirectRunner's Pub/Sub pull blocks up to 30 s on an
+empty subscription and only then moves the watermark; its user metrics keep only a step's first
+bundle (pipeline/tally.py); Python's Reshuffle drops late rows (transforms/windowing.py); and the
+continuation trigger of a processing-time trigger never fires on it (WindowByEventTime).
 """
 
 from __future__ import annotations
@@ -68,8 +74,8 @@ class StreamingSettings:
         return self.subscription or self.topic or ""
 
     def drain_timeout(self) -> float:
-        """Long enough for the last window to close, one blocked pull, and a late firing."""
-        return self.window_seconds + 2 * PULL_BLOCK_SECONDS + self.late_firing_seconds + 30
+        """Long enough for a pull in flight, the last window to close and a late firing."""
+        return PULL_BLOCK_SECONDS + self.window_seconds + self.late_firing_seconds + 60
 
 
 def placement(event: Timestamp, now: Timestamp, window_seconds: int, allowed_lateness_seconds: int) -> Timestamp:
@@ -286,21 +292,86 @@ def _progress(counts: dict[str, int]) -> str:
             f"quotes={counts['quotes']}")
 
 
-def _drain(run_id: str, stopper: _Stopper, timeout: float, failed: threading.Event) -> dict[str, int]:
-    """Wait until everything read is written (and nothing new came in for a moment)."""
+class _PullGate:
+    """Lets the driver stop the DirectRunner's Pub/Sub pulls, so that a stop can drain.
+
+    The DirectRunner acks what it pulls and has no drain: it pulls for as long as it runs, and
+    cancelling it loses whatever was pulled but not yet written. Once closed, the gate makes its
+    reader return no messages, which still moves the watermark to the wall clock (so open windows
+    close and fire), and counts the pulls in flight, so the drain knows when nothing can arrive any
+    more. It wraps a private method of Beam 2.77's DirectRunner; if that is missing the stop falls
+    back to waiting for the subscription to go quiet.
+    """
+
+    def __init__(self):
+        self.closed = threading.Event()
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._evaluator = None
+        self._original = None
+
+    @property
+    def installed(self) -> bool:
+        return self._original is not None
+
+    def in_flight(self) -> int:
+        with self._lock:
+            return self._in_flight
+
+    def install(self) -> None:
+        try:
+            from apache_beam.runners.direct.transform_evaluator import _PubSubReadEvaluator as evaluator
+        except ImportError:
+            evaluator = None
+        original = getattr(evaluator, "_read_from_pubsub", None)
+        if original is None:
+            LOG.warning("this Beam's DirectRunner has no _PubSubReadEvaluator._read_from_pubsub: a stop will "
+                        "wait for the subscription to go quiet instead of stopping the pulls")
+            return
+        gate = self
+
+        def read_from_pubsub(reader, timestamp_attribute):
+            if gate.closed.is_set():
+                time.sleep(0.2)  # the runner asks again at once; nothing to gain from spinning
+                return []
+            with gate._lock:
+                gate._in_flight += 1
+            try:
+                return original(reader, timestamp_attribute)
+            finally:
+                with gate._lock:
+                    gate._in_flight -= 1
+
+        self._evaluator, self._original = evaluator, original
+        evaluator._read_from_pubsub = read_from_pubsub
+
+    def uninstall(self) -> None:
+        if self._original is not None:
+            self._evaluator._read_from_pubsub = self._original
+            self._original = None
+
+
+def _drain(run_id: str, gate: _PullGate, stopper: _Stopper, timeout: float,
+           failed: threading.Event) -> dict[str, int]:
+    """Stop pulling, then wait until everything read is written or counted as a duplicate."""
+    gate.closed.set()
     deadline = time.monotonic() + timeout
     stable_since, last_read = None, None
     counts = stream_counts(read_counters(run_id))
     while time.monotonic() < deadline and not stopper.forced.is_set() and not failed.is_set():
         counts = stream_counts(read_counters(run_id))
-        if pending(counts) == 0 and counts["inputs"] == last_read:
+        if gate.installed:
+            # A pull in flight may still bring (and ack) messages: wait for it to return.
+            if pending(counts) == 0 and gate.in_flight() == 0:
+                return stream_counts(read_counters(run_id))
+        elif pending(counts) == 0 and counts["inputs"] == last_read:
             stable_since = stable_since or time.monotonic()
             if time.monotonic() - stable_since >= 2:
                 return counts
         else:
             stable_since = None
         last_read = counts["inputs"]
-        time.sleep(0.5)
+        time.sleep(0.25)
     return counts
 
 
@@ -312,15 +383,18 @@ def run_streaming(options, settings: StreamingSettings, config: GraphConfig, pro
     noise = _BeamNoise()
     noise.install()
     stopper = _Stopper()
+    gate = _PullGate()
     try:
         p = beam.Pipeline(options=options)
         build_streaming(p, settings, config)
         runner = options.view_as(StandardOptions).runner or ""
-        stopper.install()
-        result = p.run()
         if "DirectRunner" not in str(runner):
+            p.run()
             print(f"streaming job submitted to {runner}; it runs until drained or cancelled there")
             return 0
+        gate.install()
+        stopper.install()
+        result = p.run()
         print(f"streaming run {settings.run_id}: reading {settings.source} -> {settings.output} "
               f"({settings.window_seconds}s windows); SIGTERM or Ctrl-C to stop", file=sys.stderr, flush=True)
         failed, error = threading.Event(), []
@@ -333,16 +407,15 @@ def run_streaming(options, settings: StreamingSettings, config: GraphConfig, pro
             failed.set()
 
         threading.Thread(target=watch, name="pipeline-watch", daemon=True).start()
-        last_line = ""
-        next_progress = time.monotonic() + progress_seconds
+        last_line, last_print = "", 0.0
         while not stopper.requested.is_set() and not failed.is_set():
             stopper.requested.wait(0.5)
-            if time.monotonic() >= next_progress:
-                line = _progress(stream_counts(read_counters(settings.run_id)))
-                if line != last_line:
-                    print(f"[streaming] {line}", file=sys.stderr, flush=True)
-                    last_line = line
-                next_progress = time.monotonic() + progress_seconds
+            counts = stream_counts(read_counters(settings.run_id))
+            line = _progress(counts)
+            first_read = counts["inputs"] and not last_line
+            if line != last_line and (first_read or time.monotonic() - last_print >= progress_seconds):
+                print(f"[streaming] {line}", file=sys.stderr, flush=True)
+                last_line, last_print = line, time.monotonic()
         if failed.is_set():
             print(f"error: the streaming pipeline stopped: {error[0] if error else 'finished unexpectedly'}",
                   file=sys.stderr)
@@ -351,8 +424,7 @@ def run_streaming(options, settings: StreamingSettings, config: GraphConfig, pro
         counts = stream_counts(read_counters(settings.run_id))
         print(f"{stopper.signal_name}: flushing {pending(counts)} message(s) in flight "
               f"(up to {settings.drain_timeout():.0f}s; signal again to stop now)", file=sys.stderr, flush=True)
-        counts = _drain(settings.run_id, stopper, settings.drain_timeout(), failed)
-        # cancel() waits for the runner's blocking pull to return; nothing read is left to wait for.
+        counts = _drain(settings.run_id, gate, stopper, settings.drain_timeout(), failed)
         threading.Thread(target=result.cancel, name="pipeline-cancel", daemon=True).start()
         counters = read_counters(settings.run_id)
         counts = stream_counts(counters)
@@ -364,6 +436,7 @@ def run_streaming(options, settings: StreamingSettings, config: GraphConfig, pro
                        0 if left == 0 else 1)
     finally:
         stopper.uninstall()
+        gate.uninstall()
         noise.uninstall()
 
 

@@ -212,3 +212,43 @@ def test_streaming_end_to_end(pubsub_emulator_host, tmp_path):
     assert record["windows"] and all(w["reconciles"] for w in record["windows"])
     assert sum(w["inputs"] for w in record["windows"]) == counts["inputs"]
     assert "[OK]" in output
+
+
+def test_ctrl_c_flushes_what_was_read(pubsub_emulator_host, tmp_path):
+    """Ctrl-C while rows sit in open windows: the pulls stop, what was read is written, the rest stays
+    in the subscription for the next run; nothing is lost or written twice."""
+    topic, sub = create_topic_and_subscription(PROJECT, "drain", "drain-pipeline")
+    rng = random.Random(11)
+    now = dt.datetime.now(dt.UTC)
+    arts = {f"it-{i}": article(i, rng, published_at=rfc3339(now)) for i in range(300, 360)}
+    publish(topic, [(json.dumps(a).encode(), {}) for a in arts.values()])
+    out = tmp_path / "out"
+    log_path = tmp_path / "pipeline.log"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipeline", "run", "--input_subscription", sub, "--output", str(out),
+             "--streaming", "--window_seconds", "20"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while "[streaming] read=" not in log_path.read_text() and time.monotonic() < deadline:
+            assert proc.poll() is None, log_path.read_text()[-5000:]
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)  # first messages are read, their 20 s window is still open
+        code = proc.wait(timeout=150)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    output = log_path.read_text()
+    assert code == 0, output[-5000:]
+    assert "SIGINT: flushing" in output and "[OK]" in output
+
+    record = json.loads(next((out / "_runs").glob("run-*.json")).read_text())
+    read = record["counts"]["inputs"]
+    assert read > 0 and record["unflushed"] == 0 and record["stopped_by"] == "SIGINT"
+    written = read_table(str(out), "articles").column("article_id").to_pylist()
+    assert len(written) == len(set(written)) == read == record["counts"]["articles"]
+    left = [json.loads(m.data)["id"] for m in drain_subscription(sub)]
+    assert sorted(written + left) == sorted(arts)
