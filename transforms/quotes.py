@@ -56,6 +56,7 @@ class Quote:
     cue: str | None
     speaker_start: int | None = None
     parts: tuple[tuple[int, int], ...] = ()  # the quoted pieces of a quote split around its cue
+    fallback: Quote | None = None  # what to keep instead if this quote loses to an overlapping one
 
     def pieces(self) -> tuple[tuple[int, int], ...]:
         return self.parts or ((self.start_char, self.end_char),)
@@ -99,6 +100,8 @@ def extract_quotes(doc: Doc, mentions: list[Mention]) -> list[Quote]:
     direct_attr: dict[int, Attribution] = {}
 
     partial_of: dict[int, Quote] = {}  # quote-mark index -> the partial quote that contains it
+    after = {k: _after_quote(doc, text, e, _next_start(text, marks, k), mask) for k, (_s, e) in enumerate(marks)}
+    after_cue = {a.cue.i: k for k, a in after.items() if a is not None and a.cue is not None}
     for tok in doc:
         if mask[tok.idx]:
             continue
@@ -107,6 +110,9 @@ def extract_quotes(doc: Doc, mentions: list[Mention]) -> list[Quote]:
             continue
         start, end = cand.start, cand.end
         overlapping = [k for k, (s, e) in enumerate(marks) if s < end and start < e]
+        if tok.i in after_cue and after_cue[tok.i] in overlapping:
+            # '... unserious - “Again, we need the details,” she said': the cue is the quote's, not the clause's
+            continue
         if overlapping and start >= marks[overlapping[0]][0] - 2:
             # '“...,” X said': judge what stands before the cue; '“...,” X said' is a direct quote
             upto = tok.idx if start < tok.idx < end else end
@@ -127,12 +133,15 @@ def extract_quotes(doc: Doc, mentions: list[Mention]) -> list[Quote]:
             continue
         start, end = _with_marks(text, min(start, marks[overlapping[0]][0]), max(end, marks[overlapping[-1]][1]))
         quote = _make(resolver, start, end, "partial", cand.attr)
+        # should the partial quote lose to a longer one, its quoted words still count as a quote
+        quote.fallback = _make(resolver, marks[overlapping[0]][0], marks[overlapping[-1]][1], "direct", cand.attr)
+        quote.fallback.parts = tuple(marks[overlapping[0] : overlapping[-1] + 1])
         quotes.append(quote)
         for k in overlapping:
             consumed.add(k)
             partial_of[k] = quote
 
-    quotes.extend(_direct_quotes(doc, text, marks, direct_attr, partial_of, resolver, mask))
+    quotes.extend(_direct_quotes(doc, text, marks, direct_attr, after, partial_of, resolver, mask))
     return _univocal(quotes)
 
 
@@ -149,16 +158,20 @@ def _univocal(quotes: list[Quote]) -> list[Quote]:
     """Each word belongs to at most one quote: quotes first, then longer reported speech wins."""
     priority = {"direct": 0, "partial": 1, "indirect": 2}
     kept: list[Quote] = []
-    for q in sorted(quotes, key=lambda q: (priority[q.kind], q.start_char - q.end_char)):
+
+    def clashes(q: Quote) -> bool:
         length = q.end_char - q.start_char
-        clash = False
         for o in kept:
             overlap = sum(max(0, min(e, q.end_char) - max(s, q.start_char)) for s, e in o.pieces())
             if overlap > 0.5 * length or overlap > 0 and o.kind == q.kind == "direct":
-                clash = True
-                break
-        if not clash:
+                return True
+        return False
+
+    for q in sorted(quotes, key=lambda q: (priority[q.kind], q.start_char - q.end_char)):
+        if not clashes(q):
             kept.append(q)
+        elif q.fallback is not None and not clashes(q.fallback):
+            kept.append(q.fallback)
     return sorted(kept, key=lambda q: (q.start_char, q.end_char))
 
 
@@ -403,7 +416,8 @@ def _trim(doc: Doc, tokens: list[Token], tight: bool = False) -> tuple[int, int]
         edge = tok.left_edge.i
         if edge <= first + 1:
             continue
-        aside = doc[edge - 1].text in (",", "—", "–", ";")
+        before = doc[edge - 1] if not doc[edge - 1].is_quote or edge - 2 <= first else doc[edge - 2]
+        aside = before.text in (",", "—", "–", ";")
         if aside or tight and tok.dep_ == "advcl" and doc[edge].lower_ in SUBORDINATORS:
             last = edge - 1
             break
@@ -444,13 +458,14 @@ def _words_inside(doc: Doc, start: int, end: int, mask: bytearray) -> int:
 
 # ----------------------------------------------------------------------------- direct quotes
 def _direct_quotes(doc: Doc, text: str, marks: list[tuple[int, int]], direct_attr: dict[int, Attribution],
-                   partial_of: dict[int, Quote], resolver: SpeakerResolver, mask: bytearray) -> list[Quote]:
+                   after: dict[int, Attribution | None], partial_of: dict[int, Quote], resolver: SpeakerResolver,
+                   mask: bytearray) -> list[Quote]:
     """One quote per group of quote marks that belong together, each with its attribution."""
     groups: list[tuple[int, int, Attribution | None]] = []  # (first mark, last mark, attribution)
     for k, (start, end) in enumerate(marks):
         if k in partial_of:
             continue
-        attr = direct_attr.get(k) or _direct_cue(doc, text, marks, mask, k)
+        attr = direct_attr.get(k) or after[k] or _direct_cue(doc, text, marks, mask, k)
         if attr is None and k - 1 in partial_of and _continues(doc, text, partial_of[k - 1], marks[k - 1][1], start):
             # 'Biden “has a lot of roles,” said Doyle. “He has that appeal.”': the partial quote goes on
             quote = partial_of[k - 1]
@@ -462,7 +477,9 @@ def _direct_quotes(doc: Doc, text: str, marks: list[tuple[int, int]], direct_att
             gap_start, gap_end = marks[g_last][1], start
             same_cue = attr is None or g_attr is None or _cue_index(attr) == _cue_index(g_attr)
             if (g_last == k - 1 and same_cue and "\n" not in text[gap_start:gap_end]
-                    and _gap_ok(doc, gap_start, gap_end, attr or g_attr)):
+                    and _gap_ok(doc, gap_start, gap_end, attr or g_attr)
+                    and _word_count(doc, gap_start, gap_end) <= _word_count(doc, marks[g_first][0], gap_start)
+                    + _word_count(doc, start, end)):
                 groups[-1] = (g_first, k, g_attr or attr)
                 continue
         groups.append((k, k, attr))
@@ -546,6 +563,14 @@ def _inherit(resolver: SpeakerResolver, text: str, start: int, end: int, previou
     return Quote(start, end, "direct", span.text, resolver.resolve(span), None, span.start_char)
 
 
+def _next_start(text: str, marks: list[tuple[int, int]], k: int) -> int:
+    """Where the text after quote k stops mattering to it: the next quote or the end of the paragraph."""
+    end = marks[k][1]
+    para_end = text.find("\n", end)
+    para_end = len(text) if para_end < 0 else para_end
+    return min(para_end, marks[k + 1][0] if k + 1 < len(marks) else len(text))
+
+
 def _paragraph(text: str, start: int, end: int) -> tuple[int, int]:
     para_start = text.rfind("\n", 0, start) + 1
     para_end = text.find("\n", end)
@@ -559,7 +584,7 @@ def _direct_cue(doc: Doc, text: str, marks: list[tuple[int, int]], mask: bytearr
     para_start, para_end = _paragraph(text, start, end)
     lo = max(para_start, marks[k - 1][1] if k > 0 else 0)
     hi = min(para_end, marks[k + 1][0] if k + 1 < len(marks) else len(text))
-    found = _after_quote(doc, text, end, hi, mask) or _before_colon(doc, text, lo, start, mask)
+    found = _before_colon(doc, text, lo, start, mask)
     if found is not None:
         return found
     before = text[lo:start].rstrip(_OPEN_MARKS + " \t")
@@ -584,6 +609,8 @@ def _after_quote(doc: Doc, text: str, end: int, hi: int, mask: bytearray) -> Att
         node = node.head
     if node.dep_ in ("nsubj",) and node.head.i > node.i and node.head.i - node.i <= 6 and not mask[node.head.idx]:
         verb = node.head
+        if verb.i + 1 < len(doc) and doc[verb.i + 1].text == ":":
+            return None  # '“...” Mr. Zahed said: “...”': the verb introduces the next quote
         return _attr_for(verb, node)
     if first.dep_ in VERBAL or first.dep_ == "ROOT":
         subj = next((c for c in first.children if c.dep_ in ("nsubj", "dobj") and c.i > first.i), None)
