@@ -23,6 +23,7 @@ indicate estimate observe remark comment agree boast lament recount conclude cau
 imply speculate forecast assure reassure inform advise believe think hope fear worry expect feel know suspect
 doubt show find mention continue muse scoff brag propose recommend demand threaten question wonder learn
 acknowledge concur guess figure reason surmise theorize posit opine exclaim shout yell chant read proclaim
+echo repeat remember
 """.split())
 
 INFINITIVE = set("""
@@ -35,6 +36,7 @@ announce report endorse criticize criticise praise cite reject denounce defend q
 mock tout describe propose decry condemn blame oppose support back express mention discuss highlight reveal
 predict confirm deny acknowledge admit recall recount suggest call accuse charge credit thank applaud welcome
 lament tweet post release decline refuse request demand seek want offer urge recommend favor favour
+echo list repeat remember portray deem
 """.split())
 
 PREPS: dict[str, tuple[str, ...]] = {
@@ -96,7 +98,8 @@ IRREGULAR = {
     "put": ["puts", "put", "putting"],
 }
 # Verbs whose final consonant doubles (admit -> admitted).
-DOUBLING = {"admit", "quip", "regret", "commit", "omit", "submit", "plan", "refer", "concur", "chat", "rebut"}
+DOUBLING = {"admit", "quip", "regret", "commit", "omit", "submit", "plan", "refer", "concur", "chat", "rebut", "slam",
+            "prefer", "ban", "bar", "jab", "snap", "spar", "stop", "confer", "control", "deter", "compel", "occur"}
 
 
 def _forms(base: str) -> list[str]:

@@ -113,6 +113,13 @@ def extract_quotes(doc: Doc, mentions: list[Mention]) -> list[Quote]:
         if tok.i in after_cue and after_cue[tok.i] in overlapping:
             # '... unserious - “Again, we need the details,” she said': the cue is the quote's, not the clause's
             continue
+        opens = next((k for k in overlapping if marks[k][0] > tok.idx), None)
+        if opens is not None and _introduces(doc, tok, marks[opens][0]):
+            # 'Asked about it, Adelson said, “They have got to win.”': the verb introduces the quote
+            for k in overlapping:
+                if k >= opens:
+                    direct_attr.setdefault(k, cand.attr)
+            continue
         if overlapping and start >= marks[overlapping[0]][0] - 2:
             # '“...,” X said': judge what stands before the cue; '“...,” X said' is a direct quote
             upto = tok.idx if start < tok.idx < end else end
@@ -358,10 +365,10 @@ def _source(cue: Token, lemma: str) -> Attribution | None:
 
 
 def _according(cue: Token) -> Candidate | None:
-    """'According to X, Y' -> X says Y (unless a reporting verb already governs Y)."""
+    """'According to X, Y' -> X says Y (Y may itself report what someone said: the outer source wins)."""
     to = next((c for c in cue.children if c.lower_ == "to"), None)
     pobj = next((c for c in to.children if c.dep_ == "pobj"), None) if to is not None else None
-    if pobj is None or cue_lemma(cue.head.text):
+    if pobj is None:
         return None
     return _adjunct_source(cue, pobj, "according to", "according")
 
@@ -538,6 +545,17 @@ def _gap_ok(doc: Doc, gap_start: int, gap_end: int, attr: Attribution | None) ->
     clause = _cue_clause(attr.cue)
     # words the parser hung elsewhere are fine as long as they form no clause of their own
     return all(t.i in clause or not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children) for t in words)
+
+
+def _introduces(doc: Doc, cue: Token, quote_start: int) -> bool:
+    """'Adelson said, “...”' / 'he told reporters: “...”': only the cue's own clause and a comma or colon
+    stand between the verb and the quote."""
+    gap = doc.char_span(cue.idx + len(cue), quote_start, alignment_mode="expand")
+    if gap is None or not len(gap):
+        return True
+    clause = _cue_clause(cue)
+    words = [t for t in gap if not (t.is_punct or t.is_space)]
+    return any(t.text in (",", ":") for t in gap) and all(t.i in clause for t in words)
 
 
 def _cue_clause(cue: Token) -> set[int]:
