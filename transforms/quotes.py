@@ -319,7 +319,8 @@ def _rest_of_phrase(cue: Token, first: Token) -> list[Token]:
         if child.i <= first.i or child.dep_ not in ("conj", "parataxis", "advcl"):
             continue
         own_subject = any(c.dep_ in SUBJECTS for c in child.children)
-        if own_subject or child.dep_ == "advcl" and child.i > first.right_edge.i + 1:
+        another_cue = child.dep_ == "conj" and cue_lemma(child.lower_) is not None  # "tweeted X and said Y"
+        if own_subject or another_cue or child.dep_ == "advcl" and child.i > first.right_edge.i + 1:
             stop = min(stop, child.left_edge.i - 1)
     start = first.left_edge.i
     return [t for t in doc[start : stop + 1]]
@@ -410,8 +411,8 @@ SUBORDINATORS = {"as", "when", "because", "after", "before", "while", "since", "
 
 def _trim(doc: Doc, tokens: list[Token], tight: bool = False) -> tuple[int, int] | None:
     """Character span of the content tokens without a leading 'that', trailing punctuation, or a
-    trailing aside set off by a comma (", which ...", ", insisting ..."); with `tight`, also without
-    a trailing adverbial clause ("declined to comment as she left")."""
+    trailing aside set off by a comma that is an attribution of its own (", insisting that ..."); with
+    `tight`, also without a trailing adverbial clause ("declined to comment as she left")."""
     if not tokens:
         return None
     first = min(t.i for t in tokens)
@@ -424,7 +425,8 @@ def _trim(doc: Doc, tokens: list[Token], tight: bool = False) -> tuple[int, int]
         if edge <= first + 1:
             continue
         before = doc[edge - 1] if not doc[edge - 1].is_quote or edge - 2 <= first else doc[edge - 2]
-        aside = before.text in (",", "—", "–", ";")
+        # ", adding that ...", ", despite claims that ...": an aside that is an attribution of its own
+        aside = before.text in (",", "—", "–", ";") and any(cue_lemma(t.lower_) for t in tok.subtree)
         if aside or tight and tok.dep_ == "advcl" and doc[edge].lower_ in SUBORDINATORS:
             last = edge - 1
             break
