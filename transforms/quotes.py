@@ -31,6 +31,7 @@ SUBJECTS = {"nsubj", "csubj"}
 # Where a reporting verb can sit in the parse (a verb used as adjective or noun is no cue).
 VERBAL = {"ROOT", "ccomp", "conj", "advcl", "xcomp", "relcl", "parataxis", "acl", "pcomp", "dep", "advmod"}
 RELATIVE = {"who", "which", "that", "whom"}
+NOMINAL = {"nsubj", "nsubjpass", "dobj", "pobj", "conj", "appos", "attr", "ROOT", "npadvmod"}
 NON_SPEAKERS = {"there", "this", "these", "those", "what", "everything", "nothing", "something", "anything"}
 # Nouns that carry a statement: "a statement saying ...".
 STATEMENT_NOUNS = {"statement", "statements", "letter", "tweet", "tweets", "post", "release", "memo", "email",
@@ -334,7 +335,7 @@ def _source(cue: Token, lemma: str) -> Attribution | None:
     """Who the cue's content is attributed to: its subject, the subject of the verb it hangs off
     ("..., saying ..."), or, for a relative clause, the relative pronoun and what it refers to."""
     verb = cue
-    for _ in range(3):
+    for _ in range(4):
         subj = next((c for c in verb.children if c.dep_ in SUBJECTS), None)
         if subj is not None:
             break
@@ -345,7 +346,9 @@ def _source(cue: Token, lemma: str) -> Attribution | None:
             if verb.dep_ == "prep":
                 verb = verb.head
             continue
-        if verb.dep_ in ("conj", "advcl", "xcomp", "pcomp", "dep") and verb.head is not verb:
+        if verb.dep_ == "acl" and verb.head.dep_ in NOMINAL and verb.head.lower_ not in NON_SPEAKERS:
+            return Attribution(cue, None, mention_span(verb.head))  # "Democrats hoping to retain the Senate"
+        if verb.dep_ in ("conj", "advcl", "xcomp", "pcomp", "dep", "acomp") and verb.head is not verb:
             verb = verb.head if verb.dep_ != "pcomp" else verb.head.head
             continue
         return None
