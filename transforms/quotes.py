@@ -477,7 +477,7 @@ def _direct_quotes(doc: Doc, text: str, marks: list[tuple[int, int]], direct_att
     for k, (start, end) in enumerate(marks):
         if k in partial_of:
             continue
-        attr = direct_attr.get(k) or after[k] or _direct_cue(doc, text, marks, mask, k)
+        attr = after[k] or direct_attr.get(k) or _direct_cue(doc, text, marks, mask, k)
         if attr is None and k - 1 in partial_of and _continues(doc, text, partial_of[k - 1], marks[k - 1][1], start):
             # 'Biden “has a lot of roles,” said Doyle. “He has that appeal.”': the partial quote goes on
             quote = partial_of[k - 1]
