@@ -1,4 +1,4 @@
-"""Quote constructions on real-style sentences, and the offset contract as a property."""
+"""Quote constructions, each on a news-style sentence, and the offset contract as a property."""
 
 import pytest
 from hypothesis import given, settings
@@ -16,6 +16,13 @@ def quotes_of(nlp, text):
     return quotes
 
 
+def only(quotes, kind):
+    found = [q for q in quotes if q["kind"] == kind]
+    assert len(found) == 1, quotes
+    return found[0]
+
+
+# ----------------------------------------------------------------------------- quote marks
 @pytest.mark.parametrize(
     ("text", "inner"),
     [
@@ -23,6 +30,9 @@ def quotes_of(nlp, text):
         ('He said "one two three" today.', "one two three"),
         ("Il a dit « un deux trois » hier.", "un deux trois"),
         ("Er sagte „eins zwei drei“ gestern.", "eins zwei drei"),
+        ("Han sagde »en to tre« i går.", "en to tre"),
+        ("He said ''one two three'' today.", "one two three"),
+        ("He said ``one two three'' today.", "one two three"),
     ],
 )
 def test_quote_mark_styles(text, inner):
@@ -36,37 +46,117 @@ def test_quote_over_several_paragraphs():
     assert text[span[0]:span[1]].startswith("First") and text[span[0]:span[1]].endswith("ends it.")
 
 
+def test_unclosed_quote_ends_with_its_paragraph():
+    text = 'The sign read "no entry\n\nThe next paragraph has "a quote" in it.'
+    assert [text[s:e] for s, e in find_quoted(text)] == ["no entry", "a quote"]
+
+
+# ----------------------------------------------------------------------------- direct quotes
 def test_direct_quote_with_cue_after(nlp):
     (q,) = quotes_of(nlp, "Mayor Lena Fischer spoke on Tuesday. “We had to act before the next storm,” Fischer said.")
     assert q["kind"] == "direct" and q["speaker"] == "Fischer" and q["speaker_canonical"] == "Lena Fischer"
     assert q["cue"] == "said" and q["text"] == "We had to act before the next storm"
 
 
+def test_direct_quote_in_straight_marks_with_inverted_cue(nlp):
+    q = only(quotes_of(nlp, '"The bridge will stay closed until spring," said Tom Reyes, the county engineer.'),
+             "direct")
+    assert q["text"] == "The bridge will stay closed until spring"
+    assert q["speaker"] == "Tom Reyes, the county engineer" and q["speaker_canonical"] == "Tom Reyes"
+
+
+def test_direct_quote_in_guillemets(nlp):
+    q = only(quotes_of(nlp, "« We will not sign this agreement, » said Anne Moreau, the French trade minister."),
+             "direct")
+    assert q["text"] == "We will not sign this agreement" and q["speaker_canonical"] == "Anne Moreau"
+
+
+def test_direct_quote_in_typewriter_marks(nlp):
+    q = only(quotes_of(nlp, "''We are going to win this state,'' Mr. Walsh said on Monday."), "direct")
+    assert q["text"] == "We are going to win this state" and q["speaker"] == "Mr. Walsh"
+
+
 def test_quote_split_around_its_cue_is_one_quote(nlp):
     quotes = quotes_of(nlp, "Dr. Amina Okafor runs the clinic. “The vaccine works,” she said. “But supply is "
                             "still far too short for the demand we see.”")
-    (q,) = [q for q in quotes if q["kind"] == "direct"]
+    q = only(quotes, "direct")
     assert q["text"].startswith("The vaccine works") and q["text"].endswith("the demand we see.")
     assert (q["speaker"], q["speaker_canonical"], q["cue"]) == ("she", "Amina Okafor", "said")
+
+
+def test_quote_running_over_paragraphs(nlp):
+    text = ("Finance minister Joseph Mwangi addressed parliament on Monday. He said:\n\n"
+            "“We had no choice but to cut spending this year.\n\n"
+            "“Next year will be different, and every ministry will see its budget restored.”")
+    q = only(quotes_of(nlp, text), "direct")
+    assert q["text"].startswith("We had no choice") and q["text"].endswith("budget restored.")
+    assert q["speaker_canonical"] == "Joseph Mwangi"
+
+
+def test_any_verb_right_after_a_quote_is_its_cue(nlp):
+    q = only(quotes_of(nlp, "Reporters shouted questions at the senator. “Not today, not ever,” "
+                            "Senator Maria Santos snapped."), "direct")
+    assert q["cue"] == "snapped" and q["speaker_canonical"] == "Maria Santos"
+
+
+def test_clause_ending_in_a_colon_introduces_the_quote(nlp):
+    q = only(quotes_of(nlp, "Coach Dana Whitfield spoke to her players one last time: “This club will be back, "
+                            "and it will be stronger than before.”"), "direct")
+    assert q["cue"] == "spoke" and q["speaker_canonical"] == "Dana Whitfield"
 
 
 def test_speaker_only_in_previous_paragraph(nlp):
     text = ("Finance minister Joseph Mwangi defended the budget on Monday.\n\n"
             "“We had no choice but to cut spending this year.”")
-    (q,) = [q for q in quotes_of(nlp, text) if q["kind"] == "direct"]
-    assert q["speaker_canonical"] == "Joseph Mwangi"
+    q = only(quotes_of(nlp, text), "direct")
+    assert q["speaker_canonical"] == "Joseph Mwangi" and q["cue"] is None
 
 
+def test_quote_with_nobody_to_attribute_it_to_has_no_speaker(nlp):
+    q = only(quotes_of(nlp, "The storm passed overnight.\n\n“Nobody saw this coming, and nobody was ready for it.”"),
+             "direct")
+    assert q["speaker"] is None and q["speaker_canonical"] is None
+
+
+def test_scare_quotes_are_not_quotes(nlp):
+    assert quotes_of(nlp, "The so-called “peace plan” was published on Monday.") == []
+
+
+def test_titles_in_quotes_are_not_quotes(nlp):
+    assert [q for q in quotes_of(nlp, "Her favourite show is “The Crown” and she watches it weekly.")
+            if q["kind"] == "direct"] == []
+
+
+# ----------------------------------------------------------------------------- partial quotes
+def test_partial_quote_in_reported_speech(nlp):
+    q = only(quotes_of(nlp, "Zelenskyy renewed calls for a summit, saying the format of talks is “the most "
+                            "effective way forward.”"), "partial")
+    assert "the most effective way forward" in q["text"] and q["text"].startswith("the format")
+    assert q["cue"] == "saying" and q["speaker"] == "Zelenskyy"
+
+
+def test_partial_quote_with_that(nlp):
+    q = only(quotes_of(nlp, "Council leader Priya Shah said that the new rules were “a disaster for small "
+                            "shops” and should be withdrawn."), "partial")
+    assert q["text"].startswith("the new rules") and q["speaker_canonical"] == "Priya Shah"
+
+
+# ----------------------------------------------------------------------------- reported speech
 def test_reported_speech_with_that(nlp):
-    quotes = quotes_of(nlp, "Senator Maria Lopez said that the bill would fail without bipartisan support.")
-    (q,) = quotes
+    (q,) = quotes_of(nlp, "Senator Maria Lopez said that the bill would fail without bipartisan support.")
     assert q["kind"] == "indirect" and q["speaker_canonical"] == "Maria Lopez"
     assert q["text"] == "the bill would fail without bipartisan support"
 
 
 def test_reported_speech_cue_after(nlp):
     (q,) = quotes_of(nlp, "The talks will resume next week, the ministry said.")
-    assert q["kind"] == "indirect" and q["speaker"] == "the ministry" and q["text"].startswith("The talks")
+    assert q["kind"] == "indirect" and q["speaker"] == "the ministry" and q["text"] == "The talks will resume next week"
+
+
+def test_reported_speech_cue_inside(nlp):
+    (q,) = quotes_of(nlp, "The new line, the transport minister said, will open in March.")
+    assert q["speaker"] == "the transport minister" and q["text"].startswith("The new line")
+    assert q["text"].endswith("will open in March")
 
 
 def test_according_to(nlp):
@@ -74,27 +164,84 @@ def test_according_to(nlp):
     assert q["speaker"] == "the Central Bank" and q["text"].startswith("inflation will fall")
 
 
+def test_according_to_after_the_clause(nlp):
+    (q,) = quotes_of(nlp, "Two people were injured in the blast, according to the fire service.")
+    assert q["speaker"] == "the fire service" and q["text"] == "Two people were injured in the blast"
+
+
+def test_told_reporters(nlp):
+    (q,) = quotes_of(nlp, "Police Chief Dana Ortiz told reporters that two suspects had been arrested overnight.")
+    assert q["cue"] == "told" and q["speaker_canonical"] == "Dana Ortiz"
+    assert q["text"] == "two suspects had been arrested overnight"
+
+
 def test_accused_of(nlp):
     (q,) = quotes_of(nlp, "Opposition leader Karl Brenner accused the mayor of rushing the vote.")
     assert q["speaker_canonical"] == "Karl Brenner" and q["text"] == "the mayor of rushing the vote"
 
 
-def test_partial_quote_in_reported_speech(nlp):
-    (q,) = quotes_of(nlp, "Zelenskyy renewed calls for a summit, saying the format of talks is “the most "
-                          "effective way forward.”")
-    assert q["kind"] == "partial" and "the most effective way forward" in q["text"]
+@pytest.mark.parametrize(
+    ("sentence", "cue", "content"),
+    [
+        ("Union leader Sam Okoro warned that the strike could last for weeks.", "warned",
+         "the strike could last for weeks"),
+        ("Union leader Sam Okoro argued that wages had not kept up with prices.", "argued",
+         "wages had not kept up with prices"),
+        ("Union leader Sam Okoro insisted the members would not back down.", "insisted",
+         "the members would not back down"),
+        ("Union leader Sam Okoro denied that the union had broken the agreement.", "denied",
+         "the union had broken the agreement"),
+        ("Union leader Sam Okoro vowed to keep the picket lines open until Christmas.", "vowed",
+         "to keep the picket lines open until Christmas"),
+        ("Union leader Sam Okoro warned of a long and bitter dispute.", "warned of", "a long and bitter dispute"),
+        ("Union leader Sam Okoro criticized the company's latest offer.", "criticized", "the company's latest offer"),
+    ],
+)
+def test_reporting_verbs_and_their_content(nlp, sentence, cue, content):
+    (q,) = quotes_of(nlp, sentence)
+    assert (q["kind"], q["cue"], q["text"]) == ("indirect", cue, content)
+    assert q["speaker"] == "Union leader Sam Okoro" and q["speaker_canonical"] == "Sam Okoro"
 
 
-def test_scare_quotes_are_not_quotes(nlp):
-    assert quotes_of(nlp, "The so-called “peace plan” was published on Monday.") == []
+def test_participle_cue_takes_the_main_subject(nlp):
+    quotes = quotes_of(nlp, "Governor Paul Stenberg signed the budget on Friday, saying the state could not "
+                            "afford further delays.")
+    q = next(q for q in quotes if q["cue"] == "saying")
+    assert q["text"] == "the state could not afford further delays" and q["speaker_canonical"] == "Paul Stenberg"
 
 
-@settings(max_examples=40, deadline=None)
+def test_relative_pronoun_speaker(nlp):
+    (q,) = quotes_of(nlp, "Senator Ruth Adler, who said the deal was dead, left the chamber early.")
+    assert q["speaker"] == "who" and q["speaker_canonical"] == "Ruth Adler" and q["text"] == "the deal was dead"
+
+
+def test_impression_without_a_source(nlp):
+    (q,) = quotes_of(nlp, "The governor seemed to suggest that the project was over.")
+    assert q["cue"] == "seemed" and q["speaker"] is None and "the project was over" in q["text"]
+
+
+def test_poll_as_a_source(nlp):
+    (q,) = quotes_of(nlp, "In the latest Quinnipiac poll, the governor leads his challenger by four points.")
+    assert q["speaker"] == "the latest Quinnipiac poll" and q["text"].startswith("the governor leads")
+
+
+def test_quote_inside_reported_speech_stays_whole(nlp):
+    quotes = quotes_of(nlp, "Mr. Hale said, “We will appeal the decision,” adding that the ruling was flawed.")
+    direct = only(quotes, "direct")
+    indirect = only(quotes, "indirect")
+    assert direct["text"] == "We will appeal the decision" and direct["speaker"] == "Mr. Hale"
+    assert indirect["text"] == "the ruling was flawed" and indirect["speaker"] == "Mr. Hale"
+
+
+# ----------------------------------------------------------------------------- offset contract
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from([
     "“We will win,” he said.", "Anna Berg said the plan was “reckless”.", "\n\n", "“Open ", "close.” ",
     "The council said on Monday that it would appeal.", "According to police, two people died.",
     "« Non », a-t-il dit.", '"', "It rained.", "Mr. Smith told reporters: ", "they said", "—",
-]), max_size=12))
+    "''Typewriter quotes,'' she said. ", "``", "„Zitat“ ", "“A,” she said, “B.” ", "Trump seemed to win. ",
+    "The plan, he said, will fail. ", "Police, who said nothing, left. ", "said", ":", "'",
+]), max_size=14))
 def test_quote_rows_always_satisfy_the_offset_contract(nlp, parts):
     text = "".join(parts)
     doc = nlp(text)
@@ -103,3 +250,4 @@ def test_quote_rows_always_satisfy_the_offset_contract(nlp, parts):
         assert 0 <= q["start_char"] < q["end_char"] <= len(text)
         assert text[q["start_char"]:q["end_char"]] == q["text"]
         assert q["kind"] in ("direct", "partial", "indirect")
+        assert q["speaker_canonical"] is None or q["speaker"] is not None

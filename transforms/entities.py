@@ -16,6 +16,8 @@ from spacy.tokens import Doc, Span
 NAME_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
 _POSSESSIVE = re.compile(r"(['’]s|['’])$")
 _NAME_WORD = re.compile(r"^[A-Z][\w'’.-]*$")
+HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sen", "senator", "rep", "gov", "governor", "president", "sir",
+              "dame", "lord", "lady", "prof", "gen", "col", "capt", "lt", "sgt", "rev", "judge", "justice", "mayor"}
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,11 @@ class Mention:
 
 
 def _name_words(text: str) -> list[str]:
-    return [w for w in _POSSESSIVE.sub("", text).split() if w]
+    """The words of a name without a possessive and without leading honorifics ("Mrs. Clinton's" -> Clinton)."""
+    words = [w for w in _POSSESSIVE.sub("", text).split() if w]
+    while len(words) > 1 and words[0].rstrip(".").lower() in HONORIFICS:
+        words = words[1:]
+    return words
 
 
 def _plain_canonical(text: str) -> str:
@@ -47,37 +53,48 @@ def _plain_canonical(text: str) -> str:
     return re.sub(r"^(the|The)\s+", "", text)
 
 
+def _is_full_name(words: list[str]) -> bool:
+    return len(words) >= 2 and all(_NAME_WORD.match(w) for w in words)
+
+
 def extract_entities(doc: Doc) -> list[Mention]:
-    """All entity mentions of the doc, surnames linked to full names, labels consistent per name."""
+    """All entity mentions of the doc, surnames linked to full names, labels consistent per name.
+
+    A short mention ("Clinton", "Mrs. Clinton") goes to the most recent full name before it that ends
+    or starts with it ("Hillary Clinton" after "Bill Clinton" was last named), else to the first one after it.
+    """
     ents: list[Span] = list(doc.ents)
-    full_names: dict[str, str] = {}  # surname or first name -> full name (most recent wins)
+    known: set[str] = set()  # surnames and first names of full PERSON names
     for ent in ents:
         words = _name_words(ent.text)
-        if ent.label_ == "PERSON" and len(words) >= 2 and all(_NAME_WORD.match(w) for w in words):
-            full = " ".join(words)
-            full_names[words[-1]] = full
-            full_names.setdefault(words[0], full)
+        if ent.label_ == "PERSON" and _is_full_name(words):
+            known.update((words[0], words[-1]))
     covered = {i for ent in ents for i in range(ent.start, ent.end)}
     spans = [(ent.start, ent.end, ent.label_) for ent in ents]
     # Surname mentions the model missed entirely.
     for tok in doc:
-        if tok.i not in covered and tok.text in full_names and tok.is_title and tok.text != full_names[tok.text]:
+        if tok.i not in covered and tok.is_title and tok.text in known:
             spans.append((tok.i, tok.i + 1, "PERSON"))
     spans.sort()
 
+    names = [_name_words(doc[start:end].text) for start, end, _ in spans]
+    full_at = [" ".join(w) if label == "PERSON" and _is_full_name(w) else None
+               for (_, _, label), w in zip(spans, names, strict=True)]
+    person_names = {f for f in full_at if f}
     canonical_of: list[str] = []
-    for start, end, label in spans:
+    for k, ((start, end, label), words) in enumerate(zip(spans, names, strict=True)):
         text = doc[start:end].text
-        words = _name_words(text)
         key = " ".join(words)
-        if label in NAME_LABELS and words and (key in full_names.values() or (len(words) == 1 and key in full_names)):
-            canonical_of.append(key if key in full_names.values() else full_names[key])
-        elif label == "PERSON" and words and words[-1] in full_names and all(w in full_names[words[-1]] for w in words):
-            canonical_of.append(full_names[words[-1]])
+        linked = None
+        if words and label in NAME_LABELS and key not in person_names and (label == "PERSON" or len(words) == 1):
+            linked = _link(words, full_at, k)
+        if full_at[k] or key in person_names:
+            canonical_of.append(key)
+        elif linked:
+            canonical_of.append(linked)
         else:
             canonical_of.append(_plain_canonical(text) if label in NAME_LABELS else text)
 
-    person_names = set(full_names.values())
     votes: dict[str, Counter] = defaultdict(Counter)
     for (_, _, label), canonical in zip(spans, canonical_of, strict=True):
         votes[canonical][label] += 1
@@ -92,3 +109,16 @@ def extract_entities(doc: Doc) -> list[Mention]:
             Mention(span.start_char, span.end_char, span.text, label_of[canonical], canonical, start, end)
         )
     return mentions
+
+
+def _link(words: list[str], full_at: list[str | None], k: int) -> str | None:
+    """The full name a partial one refers to: the nearest one before it, else the first one after it."""
+
+    def fits(full: str) -> bool:
+        parts = full.split()
+        return words[-1] in (parts[-1], parts[0]) and all(w in parts for w in words)
+
+    for full in reversed(full_at[:k]):
+        if full and fits(full):
+            return full
+    return next((full for full in full_at[k + 1 :] if full and fits(full)), None)

@@ -110,6 +110,14 @@ def extract_quotes(doc: Doc, mentions: list[Mention]) -> list[Quote]:
         if cand is None:
             continue
         start, end = cand.start, cand.end
+        speaker = cand.attr.speaker_span
+        if speaker is not None and mask[speaker.start_char]:
+            # '“We will appeal,” Hale said, adding ...' parsed with 'adding' under the quoted verb: the
+            # speaker is whoever said the quote, not its subject "We"
+            k = next(k for k, (s, e) in enumerate(marks) if s <= speaker.start_char < e)
+            said = after[k] or _direct_cue(doc, text, marks, mask, k)
+            cand.attr.speaker_span = said.speaker_span if said is not None else None
+            cand.attr.antecedent = said.antecedent if said is not None else None
         overlapping = [k for k, (s, e) in enumerate(marks) if s < end and start < e]
         if tok.i in after_cue and after_cue[tok.i] in overlapping:
             # '... unserious - “Again, we need the details,” she said': the cue is the quote's, not the clause's
@@ -347,7 +355,7 @@ def _source(cue: Token, lemma: str) -> Attribution | None:
                 verb = verb.head
             continue
         if verb.dep_ == "acl" and verb.head.dep_ in NOMINAL and verb.head.lower_ not in NON_SPEAKERS:
-            return Attribution(cue, None, mention_span(verb.head))  # "Democrats hoping to retain the Senate"
+            return Attribution(cue, None, mention_span(verb.head, verb))  # "Democrats hoping to retain the Senate"
         if verb.dep_ in ("conj", "advcl", "xcomp", "pcomp", "dep", "acomp") and verb.head is not verb:
             verb = verb.head if verb.dep_ != "pcomp" else verb.head.head
             continue
@@ -360,12 +368,12 @@ def _source(cue: Token, lemma: str) -> Attribution | None:
     if low in RELATIVE:
         if verb.dep_ != "relcl":
             return None
-        return Attribution(cue, None, subj.doc[subj.i : subj.i + 1], mention_span(verb.head))
+        return Attribution(cue, None, subj.doc[subj.i : subj.i + 1], mention_span(verb.head, verb))
     if low == "it" and lemma in COGNITION:
         return None
     if low == "that":
         return None
-    return Attribution(cue, None, mention_span(subj))
+    return Attribution(cue, None, mention_span(subj, cue))
 
 
 def _according(cue: Token) -> Candidate | None:
@@ -580,7 +588,7 @@ def _inherit(resolver: SpeakerResolver, text: str, start: int, end: int, previou
     para_start = text.rfind("\n", 0, start) + 1
     if previous is not None and previous.end_char >= para_start - 2 and previous.speaker:
         return Quote(start, end, "direct", previous.speaker, previous.speaker_canonical, None, previous.speaker_start)
-    span = resolver.previous_paragraph_speaker(para_start)
+    span = resolver.previous_paragraph_speaker(text, para_start)
     if span is None:
         return Quote(start, end, "direct", None, None, None)
     return Quote(start, end, "direct", span.text, resolver.resolve(span), None, span.start_char)
@@ -639,14 +647,18 @@ def _after_quote(doc: Doc, text: str, end: int, hi: int, mask: bytearray) -> Att
         subj = next((c for c in first.children if c.dep_ in ("nsubj", "dobj") and c.i > first.i), None)
         if subj is not None and cue_lemma(first.text):
             return _attr_for(first, subj)
+    verb = doc[node.i + 1] if node.i + 1 < len(doc) else None
+    if verb is not None and verb.dep_ in ("acl", "relcl") and verb.head.i == node.i and not mask[verb.idx]:
+        return _attr_for(verb, node)  # '“...,” Trump barked' parsed as a noun with a clause hung on it
     return None
 
 
 def _attr_for(verb: Token, subj: Token) -> Attribution:
     extra = [c for c in verb.children if c.dep_ == "prt"]
+    cue = _phrase([verb, *extra])
     if subj.lower_ in RELATIVE and verb.dep_ == "relcl":
-        return Attribution(verb, _phrase([verb, *extra]), subj.doc[subj.i : subj.i + 1], mention_span(verb.head))
-    return Attribution(verb, _phrase([verb, *extra]), mention_span(subj))
+        return Attribution(verb, cue, subj.doc[subj.i : subj.i + 1], mention_span(verb.head, verb))
+    return Attribution(verb, cue, mention_span(subj, verb))
 
 
 def _before_colon(doc: Doc, text: str, lo: int, start: int, mask: bytearray) -> Attribution | None:

@@ -23,17 +23,26 @@ ORG_NOUNS = {"company", "firm", "group", "organisation", "organization", "agency
              "campaign", "committee", "party", "council", "court", "government", "union", "bank", "office",
              "administration", "board", "authority", "commission", "team", "club", "police", "school",
              "university", "hospital", "service", "network", "newspaper", "airline", "league", "federation"}
+PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f"}
+_OTHER = {"m": "f", "f": "m"}
+GENDERED = {w: "m" for w in """mr sir lord king prince man men husband father son brother uncle grandfather
+chairman congressman spokesman businessman actor boyfriend""".split()}
+GENDERED.update({w: "f" for w in """mrs ms miss madam lady queen princess woman women wife mother daughter sister
+aunt grandmother chairwoman congresswoman spokeswoman businesswoman actress girlfriend""".split()})
 _PREFIX = 5
 MAX_MENTION_TOKENS = 25
 
 
-def mention_span(head: Token) -> Span:
+def mention_span(head: Token, cue: Token | None = None) -> Span:
     """The mention as written: the whole noun phrase around its head, appositions and relative clauses
     included ("Vin Weber, a lobbyist and former congressman"), as attribution corpora mark sources. A
-    phrase the parser made implausibly long falls back to the head with its left modifiers and name parts."""
+    phrase the parser made implausibly long falls back to the head with its left modifiers and name parts.
+    A `cue` the parser hung inside the phrase ("Democrats hoping to ...") ends it."""
     doc = head.doc
     start = head.left_edge.i
     end = head.right_edge.i + 1
+    if cue is not None and head.i < cue.i < end:
+        end = cue.left_edge.i if cue.left_edge.i > head.i else cue.i
     while end > head.i + 1 and (doc[end - 1].is_punct or doc[end - 1].is_space):
         end -= 1
     while start < head.i and (doc[start].is_punct or doc[start].is_space):
@@ -56,86 +65,112 @@ def _stem(word: str) -> str:
 
 
 class SpeakerResolver:
+    """Canonical names for the speaker mentions of one document (built once per document)."""
+
     def __init__(self, doc: Doc, mentions: list[Mention], mask: bytearray):
         self.doc = doc
         self.mask = mask
-        self.mentions = [m for m in mentions if m.label in SPEAKING_LABELS]
+        self.mentions = sorted((m for m in mentions if m.label in SPEAKING_LABELS), key=lambda m: m.start_char)
+        self.starts = [m.start_char for m in self.mentions]
         self.persons = [m for m in self.mentions if m.label == "PERSON" and not mask[m.start_char]]
         self.person_starts = [m.start_char for m in self.persons]
         self.titles = self._titles()
+        self.gender = self._genders()
 
     # ------------------------------------------------------------------ public
     def resolve(self, span: Span | None) -> str | None:
+        """The canonical name a speaker mention refers to, or None where the text does not say."""
         if span is None or not len(span):
             return None
-        named = self._entity_in(span)
+        head = span.root
+        named = self._entity_at(head.idx)
         if named is not None:
             return named.canonical
-        head = span.root
         word = head.lower_
         if word in PERSONAL:
-            return self._recent_person(span.start_char)
+            return self._recent_person(span.start_char, PRONOUN_GENDER.get(word))
         if word in GROUP:
             org = self._recent(span.start_char, ("ORG",))
             return org.canonical if org else None
+        apposed = self._person_inside(span)  # "the health minister, Amara Diallo,"
+        if apposed is not None:
+            return apposed.canonical
         return self._describe(span)
 
-    def previous_paragraph_speaker(self, para_start: int) -> Span | None:
+    def previous_paragraph_speaker(self, text: str, para_start: int) -> Span | None:
         """The person the previous paragraph ended on: subject of its last sentence, if a person."""
         doc = self.doc
         prev_end = para_start - 1
-        while prev_end > 0 and doc.text[prev_end - 1].isspace():
+        while prev_end > 0 and text[prev_end - 1].isspace():
             prev_end -= 1
         if prev_end <= 0:
             return None
         last = doc.char_span(max(0, prev_end - 1), prev_end, alignment_mode="expand")
         if last is None:
             return None
-        sent = last[0].sent
-        for tok in sent:
+        for tok in last[0].sent:
             if tok.dep_ in ("nsubj", "nsubjpass") and tok.head.dep_ == "ROOT" and not self.mask[tok.idx]:
-                span = mention_span(tok)
-                if tok.lower_ in PERSONAL or (self._entity_in(span) and self._entity_in(span).label == "PERSON"):
-                    return span
+                named = self._entity_at(tok.idx)
+                if tok.lower_ in PERSONAL or named is not None and named.label == "PERSON":
+                    return mention_span(tok, tok.head)
         return None
 
     # ------------------------------------------------------------------ helpers
-    def _entity_in(self, span: Span) -> Mention | None:
-        head = span.root.idx
-        inside = [m for m in self.mentions if m.start_char <= head < m.end_char]
-        if not inside:
+    def _entity_at(self, idx: int) -> Mention | None:
+        """The mention covering character idx (a person rather than anything else)."""
+        i = bisect.bisect_right(self.starts, idx)
+        found = [m for m in self.mentions[max(0, i - 4) : i] if m.start_char <= idx < m.end_char]
+        if not found:
             return None
-        inside.sort(key=lambda m: (m.label != "PERSON", not (m.start_char <= head < m.end_char), -m.end_char))
-        return inside[0]
+        return min(found, key=lambda m: (m.label != "PERSON", -m.end_char))
+
+    def _person_inside(self, span: Span) -> Mention | None:
+        i = bisect.bisect_left(self.person_starts, span.start_char)
+        if i < len(self.persons) and self.persons[i].end_char <= span.end_char:
+            return self.persons[i]
+        return None
 
     def _recent(self, before: int, labels: tuple[str, ...]) -> Mention | None:
-        best = None
-        for m in self.mentions:
-            if m.start_char >= before:
-                break
+        for m in reversed(self.mentions[: bisect.bisect_left(self.starts, before)]):
             if m.label in labels and not self.mask[m.start_char]:
-                best = m
-        return best
+                return m
+        return None
 
-    def _recent_person(self, before: int) -> str | None:
+    def _recent_person(self, before: int, gender: str | None) -> str | None:
+        """The most recent compatible person, preferring one who was the subject of this sentence or
+        one of the two before it; a person known to be of the other gender is skipped."""
         i = bisect.bisect_left(self.person_starts, before)
-        if i == 0:
+        other = _OTHER.get(gender or "")
+        candidates = [m for m in reversed(self.persons[:i]) if other is None or self.gender.get(m.canonical) != other]
+        if not candidates:
             return None
         doc = self.doc
         here = doc.char_span(before, before + 1, alignment_mode="expand")
-        sent_start = here[0].sent.start if here is not None and len(here) else 0
-        # a person who is the subject of this or one of the two previous sentences wins
-        window_start = sent_start
+        window_start = here[0].sent.start if here is not None and len(here) else 0
         for _ in range(2):
             if window_start > 0:
                 window_start = doc[window_start - 1].sent.start
-        for m in reversed(self.persons[:i]):
+        for m in candidates:
             if m.start_token < window_start:
                 break
-            head = doc[m.end_token - 1]
-            if head.dep_ in ("nsubj", "nsubjpass") or doc[m.start_token].dep_ in ("nsubj", "nsubjpass"):
+            if doc[m.end_token - 1].dep_ in ("nsubj", "nsubjpass") or doc[m.start_token].dep_ in ("nsubj", "nsubjpass"):
                 return m.canonical
-        return self.persons[i - 1].canonical
+        return candidates[0].canonical
+
+    def _genders(self) -> dict[str, str]:
+        """canonical person -> "m" or "f" where an honorific or a gendered title says so ("Mrs. Clinton",
+        "the chairwoman")."""
+        doc = self.doc
+        out: dict[str, str] = {}
+        for m in self.persons:
+            words = {doc[m.start_token].lower_.rstrip(".")}
+            if m.start_token > 0:
+                words.add(doc[m.start_token - 1].lower_.rstrip("."))
+            words |= self.titles.get(m.canonical, set())
+            genders = {GENDERED[w] for w in words if w in GENDERED}
+            if len(genders) == 1:
+                out.setdefault(m.canonical, genders.pop())
+        return out
 
     def _titles(self) -> dict[str, set[str]]:
         """canonical person -> words of their titles and appositives ("ukraine", "president")."""
