@@ -119,8 +119,9 @@ def extract_quotes(doc: Doc, mentions: list[Mention]) -> list[Quote]:
             cand.attr.speaker_span = said.speaker_span if said is not None else None
             cand.attr.antecedent = said.antecedent if said is not None else None
         overlapping = [k for k, (s, e) in enumerate(marks) if s < end and start < e]
-        if tok.i in after_cue and after_cue[tok.i] in overlapping:
-            # '... unserious - “Again, we need the details,” she said': the cue is the quote's, not the clause's
+        if tok.i in after_cue and after_cue[tok.i] in overlapping and _reports(doc, start, marks[overlapping[0]][0]):
+            # 'Clinton suggested the plan was unserious - “Again, we need the details,” she said': the cue
+            # is the quote's; what comes before it is another report
             continue
         opens = next((k for k in overlapping if marks[k][0] > tok.idx), None)
         if opens is not None and _introduces(doc, tok, marks[opens][0]):
@@ -558,6 +559,13 @@ def _gap_ok(doc: Doc, gap_start: int, gap_end: int, attr: Attribution | None) ->
     clause = _cue_clause(attr.cue)
     # words the parser hung elsewhere are fine as long as they form no clause of their own
     return all(t.i in clause or not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children) for t in words)
+
+
+def _reports(doc: Doc, start: int, end: int) -> bool:
+    """Whether doc.text[start:end] holds a reporting verb with a subject of its own."""
+    span = doc.char_span(start, end, alignment_mode="contract")
+    return span is not None and any(cue_lemma(t.lower_) and any(c.dep_ in SUBJECTS for c in t.children)
+                                    for t in span)
 
 
 def _introduces(doc: Doc, cue: Token, quote_start: int) -> bool:
