@@ -32,6 +32,7 @@ SUBJECTS = {"nsubj", "csubj"}
 VERBAL = {"ROOT", "ccomp", "conj", "advcl", "xcomp", "relcl", "parataxis", "acl", "pcomp", "dep", "advmod"}
 RELATIVE = {"who", "which", "that", "whom"}
 NOMINAL = {"nsubj", "nsubjpass", "dobj", "pobj", "conj", "appos", "attr", "ROOT", "npadvmod"}
+PRONOUN_SPEAKERS = {"he", "she", "they", "i", "we"}
 NON_SPEAKERS = {"there", "this", "these", "those", "what", "everything", "nothing", "something", "anything"}
 # Nouns that carry a statement: "a statement saying ...".
 STATEMENT_NOUNS = {"statement", "statements", "letter", "tweet", "tweets", "post", "release", "memo", "email",
@@ -651,9 +652,16 @@ def _after_quote(doc: Doc, text: str, end: int, hi: int, mask: bytearray) -> Att
         if verb.i + 1 < len(doc) and doc[verb.i + 1].text == ":":
             return None  # '“...” Mr. Zahed said: “...”': the verb introduces the next quote
         return _attr_for(verb, node)
-    if first.dep_ in VERBAL or first.dep_ == "ROOT":
+    if (first.dep_ in VERBAL or first.dep_ == "ROOT") and cue_lemma(first.text):
         subj = next((c for c in first.children if c.dep_ in ("nsubj", "dobj") and c.i > first.i), None)
-        if subj is not None and cue_lemma(first.text):
+        if subj is None and first.i + 1 < len(doc):
+            # '“...,” said David Brock, a confidant who ...' with the name hung elsewhere by the parser
+            subj = doc[first.i + 1]
+            while subj.dep_ in ("compound", "det", "amod", "poss", "flat") and first.i < subj.head.i <= first.i + 5:
+                subj = subj.head
+            if not (subj.is_title or subj.lower_ in PRONOUN_SPEAKERS) or mask[subj.idx]:
+                subj = None
+        if subj is not None:
             return _attr_for(first, subj)
     verb = doc[node.i + 1] if node.i + 1 < len(doc) else None
     if verb is not None and verb.dep_ in ("acl", "relcl") and verb.head.i == node.i and not mask[verb.idx]:
