@@ -92,7 +92,6 @@ def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
 def run_stream(args: argparse.Namespace, beam_args: list[str]) -> int:
     """`run --streaming`: Pub/Sub in, windowed Parquet out, until SIGTERM/Ctrl-C (see pipeline/streaming.py)."""
     import hashlib
-    import re
 
     from pipeline.batch import RUN_KEY
     from pipeline.graph import GraphConfig
@@ -106,12 +105,16 @@ def run_stream(args: argparse.Namespace, beam_args: list[str]) -> int:
     if bool(args.input_subscription) == bool(args.input_topic):
         print("error: streaming needs exactly one of --input_subscription or --input_topic", file=sys.stderr)
         return 2
-    shapes = {"input_subscription": r"projects/[^/]+/subscriptions/[^/]+",
-              "input_topic": r"projects/[^/]+/topics/[^/]+", "dead_letter_topic": r"projects/[^/]+/topics/[^/]+"}
-    for name, shape in shapes.items():
+    from apache_beam.io.gcp.pubsub import parse_subscription, parse_topic
+
+    checks = {"input_subscription": parse_subscription, "input_topic": parse_topic, "dead_letter_topic": parse_topic}
+    for name, check in checks.items():
         value = getattr(args, name)
-        if value and not re.fullmatch(shape, value):
-            print(f"error: --{name} must look like {shape.replace('[^/]+', 'NAME')}, got {value!r}", file=sys.stderr)
+        try:
+            if value:
+                check(value)  # Beam's own rules (projects/P/subscriptions/S, project names of 6-30 chars...)
+        except ValueError as exc:
+            print(f"error: --{name}: {exc}", file=sys.stderr)
             return 2
     if args.window_seconds <= 0 or args.allowed_lateness_seconds < 0 or args.dedup_horizon_seconds <= 0:
         print("error: --window_seconds and --dedup_horizon_seconds must be positive, --allowed_lateness_seconds "

@@ -24,6 +24,7 @@ from transforms.parse import _decode_html, _decode_text, _from_txt
 from transforms.records import StageError
 
 TOPIC = re.compile(r"projects/[^/]+/topics/[^/]+")
+SUBSCRIPTION = re.compile(r"projects/[^/]+/subscriptions/[^/]+")
 MAX_FILE_BYTES = 20_000_000
 
 
@@ -38,6 +39,9 @@ def add_parser(sub) -> None:
                      help="Attribute added to every message (repeatable), e.g. source=reuters.")
     pub.add_argument("--create_topic", action="store_true",
                      help="Create the topic first if it does not exist (handy on the emulator).")
+    pub.add_argument("--create_subscription", default=None, metavar="projects/P/subscriptions/S",
+                     help="Create the topic and this subscription on it first if they do not exist, so that "
+                          "the messages wait there for `run --input_subscription` (handy on the emulator).")
     pub.add_argument("--no_progress", action="store_true", help="Do not draw the progress bar.")
 
 
@@ -113,17 +117,24 @@ def publish_messages(topic: str, messages: list[tuple[str, bytes]], attributes: 
     return len(messages) - len(failures), failures
 
 
-def ensure_topic(topic: str) -> None:
+def ensure_topic(topic: str, subscription: str | None = None) -> None:
     from google.api_core.exceptions import AlreadyExists
     from google.cloud import pubsub_v1
 
     with contextlib.suppress(AlreadyExists):
         pubsub_v1.PublisherClient().create_topic(name=topic)
+    if subscription:
+        with pubsub_v1.SubscriberClient() as subscriber, contextlib.suppress(AlreadyExists):
+            subscriber.create_subscription(name=subscription, topic=topic)
 
 
 def run_publish(args: argparse.Namespace) -> int:
     if not TOPIC.fullmatch(args.topic):
         print(f"error: --topic must look like projects/P/topics/T, got {args.topic!r}", file=sys.stderr)
+        return 2
+    if args.create_subscription and not SUBSCRIPTION.fullmatch(args.create_subscription):
+        print(f"error: --create_subscription must look like projects/P/subscriptions/S, got "
+              f"{args.create_subscription!r}", file=sys.stderr)
         return 2
     try:
         attributes = parse_attributes(args.attribute)
@@ -146,8 +157,8 @@ def run_publish(args: argparse.Namespace) -> int:
                 messages.append((uri, payload))
     for line in skipped:
         print(f"skipped {line}", file=sys.stderr)
-    if args.create_topic:
-        ensure_topic(args.topic)
+    if args.create_topic or args.create_subscription:
+        ensure_topic(args.topic, args.create_subscription)
     published, failures = publish_messages(args.topic, messages, attributes, progress=not args.no_progress)
     for line in failures:
         print(f"failed {line}", file=sys.stderr)

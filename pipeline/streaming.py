@@ -98,7 +98,7 @@ class _PlaceInWindow(beam.DoFn):
 
     def process(self, raw, timestamp=beam.DoFn.TimestampParam):
         placed = placement(timestamp, Timestamp.now(), self.window_seconds, self.allowed_lateness_seconds)
-        if placed is timestamp:
+        if placed == timestamp:
             yield raw
             return
         self.tally.inc("rewindowed_by_arrival")
@@ -135,7 +135,7 @@ class WindowByEventTime(beam.PTransform):
     Late rows fire on every element (AfterCount(1)) inside the graph: a processing-time late trigger
     hands the GroupByKeys after the first one Beam's continuation trigger
     (_AfterSynchronizedProcessingTime), which never fires on the BundleBasedDirectRunner, and the
-    late rows would wait forever. Batching late rows into fewer files is the sink's job (FireFiles).
+    late rows would wait forever. Batching late rows into fewer files is the sink's job (fire_files).
     """
 
     def __init__(self, window_seconds: int, allowed_lateness_seconds: int, run_id: str | None = None):
@@ -307,6 +307,7 @@ class _PullGate:
         self.closed = threading.Event()
         self._lock = threading.Lock()
         self._in_flight = 0
+        self._pull_started = 0.0
         self._evaluator = None
         self._original = None
 
@@ -317,6 +318,11 @@ class _PullGate:
     def in_flight(self) -> int:
         with self._lock:
             return self._in_flight
+
+    def waiting_longer_than(self, seconds: float) -> bool:
+        """A pull has been in flight this long: it is waiting on an empty subscription, not acking."""
+        with self._lock:
+            return self._in_flight > 0 and time.monotonic() - self._pull_started > seconds
 
     def install(self) -> None:
         try:
@@ -336,14 +342,33 @@ class _PullGate:
                 return []
             with gate._lock:
                 gate._in_flight += 1
+                gate._pull_started = time.monotonic()
             try:
                 return original(reader, timestamp_attribute)
+            except Exception:
+                if gate.closed.is_set():
+                    return []  # aborted by the drain (abort_pulls): nothing was acked
+                raise
             finally:
                 with gate._lock:
                     gate._in_flight -= 1
 
         self._evaluator, self._original = evaluator, original
         evaluator._read_from_pubsub = read_from_pubsub
+
+    def abort_pulls(self) -> None:
+        """End a pull that is waiting on an empty subscription (up to 30 s) now, by closing the reader's
+        client: its RPC is cancelled before anything is acked (a message it was about to deliver is
+        redelivered to the next run). Only called on a pull that has waited over a second, i.e. on an
+        empty subscription: a message arriving in the very instant of the close, acked by the runner
+        as its call fails, would be lost uncounted. Also deletes an --input_topic run's temporary
+        subscription."""
+        if self._evaluator is None:
+            return
+        with self._evaluator._subscriber_client_cache_lock:
+            clients = list(self._evaluator._subscriber_client_cache.values())
+        for client in clients:
+            client.close()
 
     def uninstall(self) -> None:
         if self._original is not None:
@@ -361,9 +386,11 @@ def _drain(run_id: str, gate: _PullGate, stopper: _Stopper, timeout: float,
     while time.monotonic() < deadline and not stopper.forced.is_set() and not failed.is_set():
         counts = stream_counts(read_counters(run_id))
         if gate.installed:
-            # A pull in flight may still bring (and ack) messages: wait for it to return.
+            # A pull in flight may still bring (and ack) messages: it must end before we do.
             if pending(counts) == 0 and gate.in_flight() == 0:
                 return stream_counts(read_counters(run_id))
+            if gate.waiting_longer_than(1.0):
+                gate.abort_pulls()  # else a pull on an empty subscription holds the watermark up to 30 s
         elif pending(counts) == 0 and counts["inputs"] == last_read:
             stable_since = stable_since or time.monotonic()
             if time.monotonic() - stable_since >= 2:

@@ -63,12 +63,8 @@ def test_publish_round_trip(pubsub_emulator_host, tmp_path):
 
     create = publish_cli("--topic", topic, "--create_topic", str(feed))  # creates the topic, no subscriber yet
     assert create.returncode == 0, create.stderr
-    from google.cloud import pubsub_v1
-
-    with pubsub_v1.SubscriberClient() as subscriber:
-        sub = subscriber.subscription_path("news-it", "publish-check-sub")
-        subscriber.create_subscription(name=sub, topic=topic)
-    result = publish_cli("--topic", topic, "--attribute", "source=test-wire", *files)
+    sub = "projects/news-it/subscriptions/publish-check-sub"
+    result = publish_cli("--topic", topic, "--create_subscription", sub, "--attribute", "source=test-wire", *files)
     assert result.returncode == 0, result.stderr
     n_txt = len(list((SAMPLES / "txt").glob("*.txt")))
     n_json = len(list((SAMPLES / "json").glob("*.json")))
