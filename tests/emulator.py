@@ -7,10 +7,12 @@ bench/streaming_latency.py.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -31,6 +33,14 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    """In the child before exec (Linux): SIGKILL it when the process that started it dies, so a test run
+    killed by a CI timeout (no `finally`) does not leave a JVM behind. The launcher execs java, which
+    keeps this setting."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _stop(proc: subprocess.Popen, timeout: float = 10) -> None:
@@ -60,7 +70,7 @@ def pubsub_emulator(startup_timeout: float = 60) -> Iterator[str]:
     log = tempfile.NamedTemporaryFile(prefix="pubsub-emulator-", suffix=".log", delete=False)  # noqa: SIM115
     env = dict(os.environ, JAVA_OPTS=os.environ.get("JAVA_OPTS", "-Xmx256m"))
     proc = subprocess.Popen([str(EMULATOR_BIN), "--host=127.0.0.1", f"--port={port}"], stdout=log,
-                            stderr=subprocess.STDOUT, env=env, start_new_session=True)
+                            stderr=subprocess.STDOUT, env=env, start_new_session=True, preexec_fn=_die_with_parent)
     previous = os.environ.get("PUBSUB_EMULATOR_HOST")
     try:
         _wait_ready(proc, Path(log.name), startup_timeout)
