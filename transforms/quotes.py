@@ -120,9 +120,10 @@ def extract_quotes(doc: Doc, mentions: list[Mention]) -> list[Quote]:
             cand.attr.speaker_span = said.speaker_span if said is not None else None
             cand.attr.antecedent = said.antecedent if said is not None else None
         overlapping = [k for k, (s, e) in enumerate(marks) if s < end and start < e]
-        if tok.i in after_cue and after_cue[tok.i] in overlapping and _reports(doc, start, marks[overlapping[0]][0]):
+        if tok.i in after_cue and after_cue[tok.i] in overlapping and (
+                _reports(doc, start, marks[after_cue[tok.i]][0]) or _opens_sentence(text, marks[after_cue[tok.i]][0])):
             # 'Clinton suggested the plan was unserious - “Again, we need the details,” she said': the cue
-            # is the quote's; what comes before it is another report
+            # is the quote's; what comes before it is another report or another sentence
             continue
         opens = next((k for k in overlapping if marks[k][0] > tok.idx), None)
         if opens is not None and _introduces(doc, tok, marks[opens][0]):
@@ -512,6 +513,9 @@ def _direct_quotes(doc: Doc, text: str, marks: list[tuple[int, int]], direct_att
         start, end = marks[first][0], marks[last][1]
         if attr is None and not _stands_alone(doc, text, marks[first : last + 1]):
             continue  # scare quotes, titles, nicknames
+        if first not in direct_attr and all(_is_title(doc, s, e) for s, e in marks[first : last + 1]):
+            continue  # 'said on ABC's “This Week,”': a show, a book, a slogan
+
         if attr is None:
             quote = _inherit(resolver, text, start, end, previous)
         else:
@@ -528,6 +532,13 @@ def _continues(doc: Doc, text: str, quote: Quote, gap_start: int, gap_end: int) 
     gap = doc.char_span(gap_start, gap_end, alignment_mode="expand")
     verbs = [t for t in gap or [] if t.text == quote.cue.split()[0]]
     return bool(verbs) and _gap_ok(doc, gap_start, gap_end, Attribution(verbs[0], quote.cue, None))
+
+
+def _is_title(doc: Doc, start: int, end: int) -> bool:
+    """“Fox and Friends”, “Access Hollywood.”: a few words, every one that matters capitalised."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    words = [t for t in span or [] if t.is_alpha]
+    return 2 <= len(words) <= 6 and words[0].is_title and all(t.is_title or t.is_stop for t in words)
 
 
 def _stands_alone(doc: Doc, text: str, pieces: list[tuple[int, int]]) -> bool:
@@ -560,6 +571,11 @@ def _gap_ok(doc: Doc, gap_start: int, gap_end: int, attr: Attribution | None) ->
     clause = _cue_clause(attr.cue)
     # words the parser hung elsewhere are fine as long as they form no clause of their own
     return all(t.i in clause or not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children) for t in words)
+
+
+def _opens_sentence(text: str, quote_start: int) -> bool:
+    before = text[max(0, quote_start - 12) : quote_start].rstrip(_OPEN_MARKS + " \t")
+    return not before or before.endswith((".", "!", "?", ":", ";", "—", "\n"))
 
 
 def _reports(doc: Doc, start: int, end: int) -> bool:
@@ -647,7 +663,8 @@ def _after_quote(doc: Doc, text: str, end: int, hi: int, mask: bytearray) -> Att
     node = first
     while node.dep_ in ("compound", "amod", "det", "poss", "flat", "case", "nmod") and node.head.i > node.i:
         node = node.head
-    if node.dep_ in ("nsubj",) and node.head.i > node.i and node.head.i - node.i <= 6 and not mask[node.head.idx]:
+    close = node.head.i - node.right_edge.i <= 4
+    if node.dep_ == "nsubj" and node.head.i > node.i and close and not mask[node.head.idx]:
         verb = node.head
         if verb.i + 1 < len(doc) and doc[verb.i + 1].text == ":":
             return None  # '“...” Mr. Zahed said: “...”': the verb introduces the next quote
