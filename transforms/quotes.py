@@ -98,7 +98,6 @@ def extract_quotes(doc: Doc, mentions: list[Mention]) -> list[Quote]:
     mask = quoted_mask(text, marks)
     resolver = SpeakerResolver(doc, mentions, mask)
     quotes: list[Quote] = []
-    consumed: set[int] = set()
     direct_attr: dict[int, Attribution] = {}
 
     partial_of: dict[int, Quote] = {}  # quote-mark index -> the partial quote that contains it
@@ -157,7 +156,6 @@ def extract_quotes(doc: Doc, mentions: list[Mention]) -> list[Quote]:
         quote.fallback.parts = tuple(marks[overlapping[0] : overlapping[-1] + 1])
         quotes.append(quote)
         for k in overlapping:
-            consumed.add(k)
             partial_of[k] = quote
 
     quotes.extend(_direct_quotes(doc, text, marks, direct_attr, after, partial_of, resolver, mask))
@@ -508,16 +506,17 @@ def _direct_quotes(doc: Doc, text: str, marks: list[tuple[int, int]], direct_att
         groups.append((k, k, attr))
 
     quotes: list[Quote] = []
+    partials = sorted({id(q): q for q in partial_of.values()}.values(), key=lambda q: q.end_char)
     previous: Quote | None = None
     for first, last, attr in groups:
         start, end = marks[first][0], marks[last][1]
         if attr is None and not _stands_alone(doc, text, marks[first : last + 1]):
             continue  # scare quotes, titles, nicknames
-        if first not in direct_attr and all(_is_title(doc, s, e) for s, e in marks[first : last + 1]):
+        if first not in direct_attr and all(_is_title(doc, text, s, e) for s, e in marks[first : last + 1]):
             continue  # 'said on ABC's “This Week,”': a show, a book, a slogan
-
         if attr is None:
-            quote = _inherit(resolver, text, start, end, previous)
+            before = [q for q in [previous, *partials] if q is not None and q.end_char <= start]
+            quote = _inherit(resolver, text, start, end, max(before, key=lambda q: q.end_char, default=None))
         else:
             quote = _make(resolver, start, end, "direct", attr)
         quote.parts = tuple(marks[first : last + 1])
@@ -534,8 +533,10 @@ def _continues(doc: Doc, text: str, quote: Quote, gap_start: int, gap_end: int) 
     return bool(verbs) and _gap_ok(doc, gap_start, gap_end, Attribution(verbs[0], quote.cue, None))
 
 
-def _is_title(doc: Doc, start: int, end: int) -> bool:
+def _is_title(doc: Doc, text: str, start: int, end: int) -> bool:
     """“Fox and Friends”, “Access Hollywood.”: a few words, every one that matters capitalised."""
+    if any(ch in ".!?,;" for ch in text[start : end - 1]):
+        return False  # “Absolutely not. Absolutely not.” is a sentence, however it is capitalised
     span = doc.char_span(start, end, alignment_mode="expand")
     words = [t for t in span or [] if t.is_alpha]
     return 2 <= len(words) <= 6 and words[0].is_title and all(t.is_title or t.is_stop for t in words)
