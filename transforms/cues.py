@@ -36,7 +36,7 @@ announce report endorse criticize criticise praise cite reject denounce defend q
 mock tout describe propose decry condemn blame oppose express mention discuss highlight reveal
 predict confirm acknowledge admit recall recount suggest call accuse credit thank applaud welcome
 lament tweet post release decline refuse demand offer urge recommend
-echo list repeat remember portray deem
+echo list repeat remember portray deem show
 """.split())
 
 PREPS: dict[str, tuple[str, ...]] = {
