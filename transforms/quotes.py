@@ -41,6 +41,9 @@ STATEMENT_NOUNS = {"statement", "statements", "letter", "tweet", "tweets", "post
 SEEM = {"seem", "seems", "seemed", "seeming", "appear", "appears", "appeared", "appearing"}
 # Sources whose findings are attributions: "in the latest poll, Trump leads ...".
 POLL_NOUNS = {"poll", "polls", "survey", "surveys", "study", "analysis", "report", "polling"}
+# Adverbial clauses that end a content span after an object or infinitive ("declined to comment as she left").
+SUBORDINATORS = {"as", "when", "because", "after", "before", "while", "since", "until", "although", "though",
+                 "whereas", "once"}
 MIN_DIRECT_WORDS = 4
 MIN_REPORTED_WORDS = 1
 _OPEN_MARKS = "“\"«„'`"
@@ -269,7 +272,7 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
     extra = [c for c in kids if c.dep_ == "prt"]
     ccomps = [c for c in kids if c.dep_ == "ccomp"]
     if lemma in CLAUSE and ccomps:
-        return [t for c in ccomps for t in _subtree(c)], extra, "clause"
+        return [t for c in ccomps for t in list(c.subtree)], extra, "clause"
     xcomps = [c for c in kids if c.dep_ == "xcomp" and c.i > cue.i]
     if xcomps and (lemma in INFINITIVE or lemma in CLAUSE and lemma not in ADDRESSEE | BELIEF):
         return _rest_of_phrase(cue, xcomps[0]), extra, "infinitive"
@@ -288,13 +291,13 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
         return None
     that = _that_clause(cue)
     if that is not None:
-        return _subtree(that), extra, "clause"
+        return list(that.subtree), extra, "clause"
     if any(c.dep_ == "xcomp" or c.dep_ == "dobj" and lemma not in ADDRESSEE for c in kids if c.i > cue.i):
         return None
     if cue.dep_ == "parataxis" or cue.dep_ in ("ccomp", "advcl") and cue.head.i < cue.i and lemma not in BELIEF:
         # "..., he said." and "The plan, he said, will fail.": the clause around the cue
         skip = set(t.i for t in cue.subtree)
-        return [t for t in _subtree(cue.head) if t.i not in skip], extra, "clause-around"
+        return [t for t in list(cue.head.subtree) if t.i not in skip], extra, "clause-around"
     subj = next((c for c in kids if c.dep_ in SUBJECTS and c.i < cue.i), None)
     if subj is not None and subj.left_edge.i > cue.sent.start + 1:
         # "An impossible combination, they complain." however the parser hung the front part
@@ -334,10 +337,6 @@ def _rest_of_phrase(cue: Token, first: Token) -> list[Token]:
             stop = min(stop, child.left_edge.i - 1)
     start = first.left_edge.i
     return [t for t in doc[start : stop + 1]]
-
-
-def _subtree(head: Token) -> list[Token]:
-    return list(head.subtree)
 
 
 def _source(cue: Token, lemma: str) -> Attribution | None:
@@ -415,10 +414,6 @@ def _contiguous(tokens: list[Token], cue: Token) -> list[Token]:
 def _phrase(tokens: list[Token]) -> str:
     tokens = sorted(tokens, key=lambda t: t.i)
     return " ".join(t.text for t in tokens)
-
-
-SUBORDINATORS = {"as", "when", "because", "after", "before", "while", "since", "until", "although", "though",
-                 "whereas", "once"}
 
 
 def _trim(doc: Doc, tokens: list[Token], tight: bool = False) -> tuple[int, int] | None:
