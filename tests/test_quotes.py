@@ -210,6 +210,13 @@ def test_participle_cue_takes_the_main_subject(nlp):
     assert q["text"] == "the state could not afford further delays" and q["speaker_canonical"] == "Paul Stenberg"
 
 
+def test_participle_after_a_reported_clause_takes_the_reporter(nlp):
+    quotes = quotes_of(nlp, "Mayor Raymond Okoye denied the renovation was cosmetic, telling reporters that the "
+                            "heating system had failed twice last winter.")
+    q = next(q for q in quotes if q["cue"] == "telling")
+    assert q["speaker_canonical"] == "Raymond Okoye" and q["text"].startswith("the heating system")
+
+
 def test_relative_pronoun_speaker(nlp):
     (q,) = quotes_of(nlp, "Senator Ruth Adler, who said the deal was dead, left the chamber early.")
     assert q["speaker"] == "who" and q["speaker_canonical"] == "Ruth Adler" and q["text"] == "the deal was dead"

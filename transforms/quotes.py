@@ -358,6 +358,8 @@ def _source(cue: Token, lemma: str) -> Attribution | None:
             return Attribution(cue, None, mention_span(verb.head, verb))  # "Democrats hoping to retain the Senate"
         if verb.dep_ in ("conj", "advcl", "xcomp", "pcomp", "dep", "acomp") and verb.head is not verb:
             verb = verb.head if verb.dep_ != "pcomp" else verb.head.head
+            if verb.dep_ == "ccomp" and cue_lemma(verb.head.lower_):
+                verb = verb.head  # 'X denied the project was cosmetic, telling ...': X tells, not the project
             continue
         return None
     else:
