@@ -165,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=getattr(logging, args.log_level.upper(), logging.WARNING),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         force=True)  # importing Beam already logged a warning, which configured the root logger
+    if logging.getLogger().level >= logging.WARNING:
+        # Local worker processes relay a harmless WARN about a missing semi_persistent_directory on every run.
+        logging.getLogger("apache_beam.runners.portability.local_job_service").setLevel(logging.ERROR)
     if args.command == "run":
         if not args.output:
             parser.error("run: --output is required")
