@@ -142,6 +142,11 @@ def test_partial_quote_with_that(nlp):
 
 
 # ----------------------------------------------------------------------------- reported speech
+def test_as_someone_noted_reports_the_main_clause(nlp):
+    q = only(quotes_of(nlp, "As the mayor noted, the budget is smaller than last year."), "indirect")
+    assert q["text"] == "the budget is smaller than last year" and q["speaker"] == "the mayor"
+
+
 def test_reported_speech_with_that(nlp):
     (q,) = quotes_of(nlp, "Senator Maria Lopez said that the bill would fail without bipartisan support.")
     assert q["kind"] == "indirect" and q["speaker_canonical"] == "Maria Lopez"

@@ -294,6 +294,11 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
         return list(that.subtree), extra, "clause"
     if any(c.dep_ == "xcomp" or c.dep_ == "dobj" and lemma not in ADDRESSEE for c in kids if c.i > cue.i):
         return None
+    if (cue.dep_ == "advcl" and cue.head.i > cue.i and lemma not in BELIEF
+            and any(c.dep_ == "mark" and c.lower_ == "as" for c in kids)):
+        # "As the paper noted, it is surprising ...": the main clause is what was reported
+        skip = set(t.i for t in cue.subtree)
+        return [t for t in list(cue.head.subtree) if t.i not in skip and t.i > cue.i], extra, "clause-around"
     if cue.dep_ == "parataxis" or cue.dep_ in ("ccomp", "advcl") and cue.head.i < cue.i and lemma not in BELIEF:
         # "..., he said." and "The plan, he said, will fail.": the clause around the cue
         skip = set(t.i for t in cue.subtree)
