@@ -114,8 +114,11 @@ class RssWatcher:
             self._stop.wait(self.interval)
 
     def report(self) -> str:
-        sizes = sorted((v for v in self.peak.values() if v > 50 * 2**20), reverse=True)
-        return ", ".join(f"{v / 2**20:.0f} MiB" for v in sizes) or "n/a"
+        """The launching process first, then its helpers (spaCy or Beam worker processes) largest first."""
+        main = self.peak.get(self.pid, 0)
+        others = sorted((v for p, v in self.peak.items() if p != self.pid and v > 50 * 2**20), reverse=True)
+        workers = ", ".join(f"{v / 2**20:.0f} MiB" for v in others) or "none"
+        return f"main {main / 2**20:.0f} MiB; workers {workers}"
 
 
 def raw_spacy(texts_file: str, model: str, components: str, batch_size: int, processes: int) -> None:
