@@ -142,6 +142,12 @@ def test_partial_quote_with_that(nlp):
 
 
 # ----------------------------------------------------------------------------- reported speech
+def test_name_the_parser_hung_elsewhere_is_the_subject(nlp):
+    q = only(quotes_of(nlp, "Alarmed by the unrest in Nevada, Senator Harry Reid, the minority leader, said that "
+                            "he spoke with the governor on Tuesday."), "indirect")
+    assert q["text"].startswith("he spoke") and q["speaker"].startswith("Senator Harry Reid")
+
+
 def test_as_someone_noted_reports_the_main_clause(nlp):
     q = only(quotes_of(nlp, "As the mayor noted, the budget is smaller than last year."), "indirect")
     assert q["text"] == "the budget is smaller than last year" and q["speaker"] == "the mayor"

@@ -217,6 +217,8 @@ def reported_candidate(tok: Token) -> Candidate | None:
         return None
     content, cue_extra, construction = found
     attr = _source(tok, lemma)
+    if attr is None and tok.dep_ == "ROOT" and construction == "clause":
+        attr = _stray_subject(tok)
     if attr is None:
         return None
     span = _trim(tok.doc, content, tight=construction in ("object", "infinitive", "prep"))
@@ -224,6 +226,22 @@ def reported_candidate(tok: Token) -> Candidate | None:
         return None
     attr.cue_text = _phrase([tok, *cue_extra])
     return Candidate(attr, span[0], span[1], construction)
+
+
+def _stray_subject(cue: Token) -> Attribution | None:
+    """'Alarmed by the unrest, Senator Harry Reid, the minority leader, said that ...': a name right
+    before a subjectless verb that the parser hung elsewhere is its subject."""
+    if any(c.dep_ in SUBJECTS for c in cue.children):
+        return None
+    ents = [e for e in cue.doc.ents if e.label_ in ("PERSON", "ORG", "NORP")
+            and cue.sent.start <= e.start and e.end <= cue.i]
+    if not ents:
+        return None
+    root = ents[-1].root
+    inside = set(t.i for t in root.subtree)
+    if any(not (t.is_punct or t.i in inside) for t in cue.doc[ents[-1].end : cue.i]):
+        return None
+    return Attribution(cue, None, mention_span(root, cue))
 
 
 def _seems(cue: Token) -> Candidate | None:
