@@ -60,7 +60,7 @@ def test_hard_wrapped_lines_rejoin():
 
 def test_ids_are_deterministic():
     assert normalise_url("https://WWW.Example.com/a/?utm_source=x#frag") == "https://example.com/a"
-    assert article_id(None, "https://example.com/a/", "t") == article_id(None, "https://www.example.com/a", "u")
+    assert article_id(None, "https://example.com/a/", "h1") == article_id(None, "https://www.example.com/a", "h2")
     assert article_id("given", "https://example.com", "t") == "given"
     assert content_hash("He said “yes”.") == content_hash("he said  \"yes\".")
 

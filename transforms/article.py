@@ -52,8 +52,9 @@ def prepare_article(raw: dict[str, Any], now: dt.datetime, pipeline_version: str
     authors = authors or cleaned.authors
     text = cleaned.text
     language = raw.get("language") or detect_language(text) or page_language
+    digest = content_hash(text)
     return {
-        "article_id": article_id(raw.get("id"), url, text),
+        "article_id": article_id(raw.get("id"), url, digest),
         "source_uri": raw["source_uri"],
         "url": url,
         "title": title or None,
@@ -62,7 +63,7 @@ def prepare_article(raw: dict[str, Any], now: dt.datetime, pipeline_version: str
         "ingested_at": now,
         "language": language or None,
         "word_count": len(_WORD.findall(text)),
-        "content_hash": content_hash(text),
+        "content_hash": digest,
         "pipeline_version": pipeline_version,
         "model": None,
         "source": raw.get("source"),

@@ -29,10 +29,10 @@ def content_hash(text: str) -> str:
     return _digest(paragraph_key(text))
 
 
-def article_id(given_id: str | None, url: str | None, text: str) -> str:
-    """The given id, else a hash of the normalised URL, else a hash of the cleaned text."""
+def article_id(given_id: str | None, url: str | None, text_hash: str) -> str:
+    """The given id, else a hash of the normalised URL, else the content hash of the cleaned text."""
     if given_id:
         return given_id
     if url:
         return "u" + _digest(normalise_url(url))
-    return "c" + content_hash(text)
+    return "c" + text_hash
