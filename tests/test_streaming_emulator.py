@@ -39,6 +39,19 @@ BAD_DATA = [b"{not json at all", b'{"title": "no body"}', b'{"text": "   "}', b'
             b'{"text": "x", "published_at": "not a date"}', b"\xff\xfe\xfa not utf-8"]
 
 
+def stop(proc: subprocess.Popen, sig: int) -> int:
+    """Ask the pipeline to stop the way a user would, and wait for it to flush and exit."""
+    proc.send_signal(sig)
+    return proc.wait(timeout=150)
+
+
+def reap(proc: subprocess.Popen) -> None:
+    """Kill the pipeline if a failed check left it running."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
 def rfc3339(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
@@ -134,12 +147,9 @@ def test_streaming_end_to_end(pubsub_emulator_host, tmp_path):
             time.sleep(1)
         assert proc.poll() is None, f"the pipeline exited early:\n{log_path.read_text()[-5000:]}"
         assert count_rows(out, "articles") >= len(goods), f"not all articles written:\n{log_path.read_text()[-5000:]}"
-        proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=150)
+        code = stop(proc, signal.SIGTERM)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        reap(proc)
     output = log_path.read_text()
     assert code == 0, output[-5000:]
 
@@ -235,12 +245,9 @@ def test_ctrl_c_flushes_what_was_read(pubsub_emulator_host, tmp_path):
         while "[streaming] read=" not in log_path.read_text() and time.monotonic() < deadline:
             assert proc.poll() is None, log_path.read_text()[-5000:]
             time.sleep(0.2)
-        proc.send_signal(signal.SIGINT)  # first messages are read, their 20 s window is still open
-        code = proc.wait(timeout=150)
+        code = stop(proc, signal.SIGINT)  # first messages are read, their 20 s window is still open
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        reap(proc)
     output = log_path.read_text()
     assert code == 0, output[-5000:]
     assert "SIGINT: flushing" in output and "[OK]" in output
