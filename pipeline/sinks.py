@@ -62,8 +62,7 @@ def write_parquet(table_name: str, rows: Iterable[dict], final_path: str) -> int
         if batch or count == 0:
             writer.write_table(to_table(table_name, batch) if batch else schema.empty_table())
             count += len(batch)
-    if FileSystems.exists(final_path):
-        FileSystems.delete([final_path])
+    # rename replaces an existing file in one step (os.rename locally, copy-over on GCS): no gap for readers
     FileSystems.rename([tmp_path], [final_path])
     return count
 
