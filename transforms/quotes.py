@@ -94,9 +94,9 @@ class Candidate:
     construction: str
 
 
-def extract_quotes(doc: Doc, mentions: list[Mention]) -> list[Quote]:
-    """All quotes of a document, in text order, each with kind, cue and speaker."""
-    text = doc.text
+def extract_quotes(doc: Doc, mentions: list[Mention], text: str | None = None) -> list[Quote]:
+    """All quotes of a document, in text order, each with kind, cue and speaker (text: doc.text, if at hand)."""
+    text = doc.text if text is None else text
     marks = find_quoted(text)
     mask = quoted_mask(text, marks)
     resolver = SpeakerResolver(doc, mentions, mask)
