@@ -127,6 +127,27 @@ def test_titles_in_quotes_are_not_quotes(nlp):
             if q["kind"] == "direct"] == []
 
 
+def test_capitalised_quote_cited_by_a_verb_is_no_title(nlp):
+    q = only(quotes_of(nlp, "Kerry met the Russian delegation in Geneva.\n\n''Nusra Is Al Qaeda,'' Mr. Kerry said."),
+             "direct")
+    assert q["text"] == "Nusra Is Al Qaeda" and q["speaker"] == "Mr. Kerry"
+
+
+def test_uncued_quote_in_next_paragraph_goes_on(nlp):
+    text = ("“We will keep the plant open as long as we can,” said Joan Patel, the plant manager.\n\n"
+            "“After that, the decision is out of our hands and belongs to the board.”")
+    q = only(quotes_of(nlp, text), "direct")
+    assert q["text"].startswith("We will keep") and q["text"].endswith("belongs to the board.")
+    assert q["speaker_canonical"] == "Joan Patel"
+
+
+def test_stray_mark_opening_narration_does_not_continue_a_quote(nlp):
+    text = ("“Here he is, everybody, the man himself,” she said.\n\n"
+            '"Trump walked onto the stage and waved at the crowd for a long while.')
+    quotes = [q for q in quotes_of(nlp, text) if q["kind"] == "direct"]
+    assert quotes[0]["text"] == "Here he is, everybody, the man himself"
+
+
 # ----------------------------------------------------------------------------- partial quotes
 def test_partial_quote_in_reported_speech(nlp):
     q = only(quotes_of(nlp, "Zelenskyy renewed calls for a summit, saying the format of talks is “the most "

@@ -523,6 +523,15 @@ def _direct_quotes(doc: Doc, text: str, marks: list[tuple[int, int]], direct_att
                     + _word_count(doc, start, end)):
                 groups[-1] = (g_first, k, g_attr or attr)
                 continue
+            if (g_last == k - 1 and attr is None and g_attr is not None and "\n" in text[gap_start:gap_end]
+                    and not text[text.find("\n", gap_start, gap_end) : gap_end].strip(_OPEN_MARKS + " \t\n")
+                    and _gap_ok(doc, gap_start, text.find("\n", gap_start, gap_end), g_attr)
+                    and _stands_alone(doc, text, [(start, end)]) and _closed(text, end)
+                    and text[start - 1] == text[marks[g_first][0] - 1]):
+                # '“A,” he said.¶“B.”': a quote that goes on in the next paragraph with no cue of its own (and
+                # in the same quote marks: a stray '"' opening a paragraph of narration is no quote)
+                groups[-1] = (g_first, k, g_attr)
+                continue
         groups.append((k, k, attr))
 
     quotes: list[Quote] = []
@@ -532,7 +541,8 @@ def _direct_quotes(doc: Doc, text: str, marks: list[tuple[int, int]], direct_att
         start, end = marks[first][0], marks[last][1]
         if attr is None and not _stands_alone(doc, text, marks[first : last + 1]):
             continue  # scare quotes, titles, nicknames
-        if first not in direct_attr and all(_is_title(doc, text, s, e) for s, e in marks[first : last + 1]):
+        if (first not in direct_attr and not _said_after(text, marks, first, last, after)
+                and all(_is_title(doc, text, s, e) for s, e in marks[first : last + 1])):
             continue  # 'said on ABC's “This Week,”': a show, a book, a slogan
         if attr is None:
             before = [q for q in [previous, *partials] if q is not None and q.end_char <= start]
@@ -543,6 +553,22 @@ def _direct_quotes(doc: Doc, text: str, marks: list[tuple[int, int]], direct_att
         quotes.append(quote)
         previous = quote
     return quotes
+
+
+def _closed(text: str, end: int) -> bool:
+    """Whether the quote ending at `end` is closed by a quote mark (not cut off by its paragraph's end)."""
+    rest = text[end : end + 3].lstrip(",;: ")
+    return bool(rest) and rest[0] in _CLOSE_MARKS
+
+
+def _said_after(text: str, marks: list[tuple[int, int]], first: int, last: int,
+                after: dict[int, Attribution | None]) -> bool:
+    """'“Nusra Is Al Qaeda,” Mr. Kerry said.': capitalised words that open a sentence and that a reporting
+    verb right after them cites are a quote, not a title."""
+    if not _opens_sentence(text, marks[first][0]):
+        return False
+    return any(after[j] is not None and after[j].cue is not None and cue_lemma(after[j].cue.lower_) is not None
+               for j in range(first, last + 1))
 
 
 def _continues(doc: Doc, text: str, quote: Quote, gap_start: int, gap_end: int) -> bool:
