@@ -2,6 +2,9 @@
 
     raw inputs -> parse -> clean -> dedup -> mark near-copies -> reshuffle -> batch -> annotate (one spaCy pass)
          \\___________ any failure, with stage + reason + raw payload ___________> errors
+
+Batch decides dedup and near-copies on small key records and applies them after the reshuffle
+(transforms.dedup.DeduplicateBatch); a stream dedups with per-key state and marks copies per window.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import apache_beam as beam
 
 from pipeline import __version__
 from transforms.beam_steps import ENTITIES, ERRORS, QUOTES, AnnotateArticles, CleanArticle, ParseInput
-from transforms.dedup import DUPLICATES, DropExactDuplicates
+from transforms.dedup import DUPLICATES, DeduplicateBatch
 from transforms.near_duplicates import DEFAULT_THRESHOLD, MarkNearDuplicates
 from transforms.nlp_model import DEFAULT_COMPONENTS, DEFAULT_MODEL
 from transforms.windowing import InGlobalWindow
@@ -33,9 +36,10 @@ class ProcessArticles(beam.PTransform):
     """Raw inputs -> {'articles', 'entities', 'quotes', 'errors', 'duplicates'} PCollections of rows."""
 
     def __init__(self, config: GraphConfig, dedup: beam.PTransform | None = None):
+        """dedup: the streaming dedup (DropRepeatedArticles); None for a bounded input."""
         super().__init__()
         self.config = config
-        self.dedup = dedup or DropExactDuplicates()
+        self.dedup = dedup
 
     def expand(self, raw_inputs):
         cfg = self.config
@@ -43,17 +47,23 @@ class ProcessArticles(beam.PTransform):
             ERRORS, main="articles")
         cleaned = parsed.articles | "Clean" >> beam.ParDo(CleanArticle(cfg.pipeline_version)).with_outputs(
             ERRORS, main="articles")
-        deduped = cleaned.articles | "Dedup" >> self.dedup
-        unique = deduped["articles"]
-        # Near-copies are marked (duplicate_of), not dropped. Grouping needs an end: in streaming this
-        # is per window, and skipped for a stream left in the global window.
-        windowed = unique.is_bounded or not isinstance(unique.windowing.windowfn, beam.window.GlobalWindows)
-        if cfg.near_duplicate_threshold and windowed:
-            unique = unique | "Near duplicates" >> MarkNearDuplicates(cfg.near_duplicate_threshold)
+        if self.dedup is None:
+            if not raw_inputs.is_bounded:
+                raise ValueError("an unbounded input needs a streaming dedup (DropRepeatedArticles)")
+            deduped = cleaned.articles | "Dedup" >> DeduplicateBatch(cfg.near_duplicate_threshold)
+            spread = deduped["articles"]
+        else:
+            deduped = cleaned.articles | "Dedup" >> self.dedup
+            unique = deduped["articles"]
+            # Near-copies are marked (duplicate_of), not dropped. Grouping needs an end: in streaming this
+            # is per window, and skipped for a stream left in the global window.
+            windowed = unique.is_bounded or not isinstance(unique.windowing.windowfn, beam.window.GlobalWindows)
+            if cfg.near_duplicate_threshold and windowed:
+                unique = unique | "Near duplicates" >> MarkNearDuplicates(cfg.near_duplicate_threshold)
+            # Without a reshuffle all work stays on the worker that read the messages.
+            spread = unique | "Spread work" >> InGlobalWindow(beam.Reshuffle())  # Reshuffle drops a window's late rows
         annotated = (
-            unique
-            # Without a reshuffle all work stays on the worker that read the files.
-            | "Spread work" >> InGlobalWindow(beam.Reshuffle())  # Beam's Reshuffle drops late rows of a window
+            spread
             | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=cfg.nlp_batch_size)
             | "Annotate" >> beam.ParDo(
                 AnnotateArticles(cfg.model, cfg.components, cfg.nlp_batch_size, cfg.max_nlp_chars)

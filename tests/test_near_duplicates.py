@@ -9,6 +9,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipeline.graph import GraphConfig, ProcessArticles
+from transforms.dedup import DUPLICATES, DeduplicateBatch
 from transforms.near_duplicates import (
     MarkNearDuplicates,
     find_near_duplicates,
@@ -83,6 +84,21 @@ def test_beam_transform_matches_the_in_memory_index():
         marked = p | beam.Create(rows) | MarkNearDuplicates(threshold=0.6)
         assert_that(marked | beam.Map(lambda r: (r["article_id"], r["duplicate_of"])),
                     equal_to([("a", None), ("b", "a"), ("c", None), ("d", "a"), ("e", None)]))
+
+
+def test_batch_dedup_drops_exact_copies_and_marks_near_copies_of_the_survivor():
+    def cleaned(article_id, uri, text, published):
+        return dict(row(article_id, text, published), source_uri=uri, content_hash=str(hash(text)))
+
+    rows = [cleaned("a", "mem://1", STORY, T0), cleaned("a", "mem://0", STORY, T0),  # same id: mem://0 wins
+            cleaned("a2", "mem://2", STORY, T0),  # same content, other id: dropped
+            cleaned("b", "mem://3", SYNDICATED, T0 + dt.timedelta(hours=2)), cleaned("c", "mem://4", OTHER, T0)]
+    with TestPipeline(runner="FnApiRunner") as p:
+        out = p | beam.Create(rows) | DeduplicateBatch(near_duplicate_threshold=0.6)
+        assert_that(out["articles"] | beam.Map(lambda r: (r["source_uri"], r["duplicate_of"])),
+                    equal_to([("mem://0", None), ("mem://3", "a"), ("mem://4", None)]), label="kept")
+        assert_that(out[DUPLICATES] | beam.Map(lambda d: (d["source_uri"], d["duplicate_of"])),
+                    equal_to([("mem://1", "a"), ("mem://2", "a")]), label="dropped")
 
 
 def test_threshold_is_validated():

@@ -1,7 +1,7 @@
-"""Exact duplicates: one row per article_id and per content hash.
+"""Exact duplicates: one row per article_id and per content hash; near-copies marked.
 
-Batch (DropExactDuplicates) picks the kept copy deterministically; streaming (DropRepeatedArticles)
-keeps the first copy to arrive within a horizon.
+Batch (DeduplicateBatch, deciding with DropExactDuplicates on small key records) picks the kept copy
+deterministically; streaming (DropRepeatedArticles) keeps the first copy to arrive within a horizon.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from apache_beam.transforms.window import GlobalWindows
 from apache_beam.typehints import KV
 from apache_beam.utils.timestamp import Duration, Timestamp
 
+from transforms.near_duplicates import lsh_member, near_copy_originals
 from transforms.windowing import restore_windowing
 
 DUPLICATES = "duplicates"
@@ -37,7 +38,9 @@ def _keep_first(item):
 
 
 class DropExactDuplicates(beam.PTransform):
-    """Batch dedup: group by article_id, then by content hash. Outputs main + DUPLICATES."""
+    """Batch dedup: group by article_id, then by content hash. Outputs main + DUPLICATES.
+
+    Works on any dicts with article_id, content_hash and source_uri: whole rows or key records."""
 
     def expand(self, articles):
         by_id = (
@@ -54,6 +57,51 @@ class DropExactDuplicates(beam.PTransform):
         )
         duplicates = (by_id[DUPLICATES], by_hash[DUPLICATES]) | "All duplicates" >> beam.Flatten()
         return {"articles": by_hash.articles, DUPLICATES: duplicates}
+
+
+def key_record(row: dict[str, Any], with_signature: bool) -> dict[str, Any]:
+    """What the dedup decisions need from a row: about 1% of its size (no text, no raw payload)."""
+    return {"source_uri": row["source_uri"], "article_id": row["article_id"], "content_hash": row["content_hash"],
+            "member": lsh_member(row) if with_signature else None}
+
+
+def _keep_unique(row: dict[str, Any], dropped: dict[str, str], originals: dict[str, tuple] | None = None):
+    """The row unless it lost an exact-duplicate decision; near-copies get duplicate_of."""
+    if row["source_uri"] in dropped:
+        return
+    original = originals.get(row["article_id"]) if originals else None
+    yield dict(row, duplicate_of=original[1]) if original else row
+
+
+class DeduplicateBatch(beam.PTransform):
+    """Batch: cleaned rows -> {'articles': unique rows spread over the workers, DUPLICATES: dropped copies}.
+
+    Whole rows (text and raw payload) are the bulk of the data, and on the local runner every shuffle
+    of them costs time and worker memory. So the decisions are made on small key records (exact
+    duplicates by id then content, near-copies by MinHash/LSH) and reach the rows as side inputs,
+    after the one reshuffle that spreads the NLP work: rows travel once. Source URIs are unique per
+    batch input (a file, or a file's line), so they say which rows lost.
+    """
+
+    def __init__(self, near_duplicate_threshold: float):
+        super().__init__()
+        self.threshold = near_duplicate_threshold
+
+    def expand(self, rows):
+        keys = rows | "Key records" >> beam.Map(key_record, bool(self.threshold))
+        exact = keys | "Exact duplicates" >> DropExactDuplicates()
+        side = {"dropped": beam.pvalue.AsDict(
+            exact[DUPLICATES] | "Dropped inputs" >> beam.Map(lambda d: (d["source_uri"], d["duplicate_of"])))}
+        if self.threshold:
+            members = exact["articles"] | "LSH members" >> beam.FlatMap(lambda k: [k["member"]] if k["member"] else [])
+            side["originals"] = beam.pvalue.AsDict(near_copy_originals(members, self.threshold))
+        unique = (
+            rows
+            # Without a reshuffle all work stays on the worker that read the files.
+            | "Spread work" >> beam.Reshuffle()
+            | "Keep unique, mark near-copies" >> beam.FlatMap(_keep_unique, **side)
+        )
+        return {"articles": unique, DUPLICATES: exact[DUPLICATES]}
 
 
 class _FirstCopyWins(beam.DoFn):

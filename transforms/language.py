@@ -14,7 +14,7 @@ def _identifier():
 
 def detect_language(text: str, min_chars: int = 20) -> str | None:
     """ISO 639-1 code of the text's language, or None when the text is too short to tell."""
-    sample = text[:2000]  # plenty for a confident guess; the cost grows with the length
+    sample = text[:1000]  # a paragraph or two is plenty for a confident guess; the cost grows with the length
     if len(sample.strip()) < min_chars:
         return None
     lang, prob = _identifier().classify(sample)

@@ -7,9 +7,10 @@ threshold. The choice is deterministic, so a re-run or a backfill marks the same
 
 Two implementations with the same semantics:
   * find_near_duplicates(): in memory, datasketch's MinHashLSH index (tests, small batches);
-  * MarkNearDuplicates: a Beam PTransform that spreads the LSH bands over workers (one GroupByKey
-    per band bucket), so no worker needs every signature. It only groups, so in streaming it is
-    window-local: copies are found within one window.
+  * NearCopyEarlier / MarkNearDuplicates: Beam transforms that spread the LSH bands over workers
+    (one GroupByKey per band bucket), so no worker needs every signature. They only group, so in
+    streaming they are window-local: copies are found within one window. The batch graph runs
+    them on small (order, id, signature) members, see transforms.dedup.DeduplicateBatch.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import apache_beam as beam
+import mmh3
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
@@ -32,18 +34,34 @@ MAX_EARLIER_COMPARED = 50  # per LSH bucket: bounds the work when many texts sha
 _WORD = re.compile(r"\w+")
 
 
+def _word_shingles(words: list[str], n: int) -> set[bytes]:
+    return {" ".join(words[i : i + n]).encode("utf-8") for i in range(max(len(words) - n + 1, 0))}
+
+
 def shingles(text: str, n: int = SHINGLE_WORDS) -> set[bytes]:
     """Word n-grams of the case-folded text: insensitive to punctuation, quote style and spacing."""
-    words = _WORD.findall(text.casefold())
-    return {" ".join(words[i : i + n]).encode("utf-8") for i in range(max(len(words) - n + 1, 0))}
+    return _word_shingles(_WORD.findall(text.casefold()), n)
+
+
+def _hash32(data: bytes) -> int:
+    """MurmurHash3: as well spread as datasketch's default SHA-1 prefix for MinHash, a few times faster."""
+    return mmh3.hash(data, signed=False)
+
+
+@functools.lru_cache(maxsize=4)
+def _permutations(num_perm: int):
+    """datasketch draws its permutations from the seed each time a MinHash is made: draw them once."""
+    return MinHash(num_perm=num_perm, seed=SEED, hashfunc=_hash32).permutations
 
 
 def signature(text: str, num_perm: int = NUM_PERM) -> np.ndarray | None:
     """MinHash hash values of the text's shingles, or None when the text is too short to compare."""
-    if len(_WORD.findall(text)) < MIN_WORDS:
+    words = _WORD.findall(text.casefold())
+    if len(words) < MIN_WORDS:
         return None
-    minhash = MinHash(num_perm=num_perm, seed=SEED)
-    minhash.update_batch(shingles(text))
+    minhash = MinHash(num_perm=num_perm, seed=SEED, hashfunc=_hash32, permutations=_permutations(num_perm),
+                      scheme="affine32")
+    minhash.update_batch(_word_shingles(words, SHINGLE_WORDS))
     return minhash.hashvalues
 
 
@@ -113,6 +131,50 @@ def _mark(item):
         yield row
 
 
+def lsh_member(row: dict[str, Any]) -> tuple[tuple, str, bytes] | None:
+    """(order, article_id, signature bytes) of an article, or None when it is too short to compare.
+
+    Small (about 600 bytes), so the search for copies can run on these instead of on whole rows."""
+    sig = signature(row["text"])
+    return None if sig is None else (order_key(row), row["article_id"], sig.astype(np.uint32).tobytes())
+
+
+class NearCopyEarlier(beam.PTransform):
+    """LSH members -> (later article_id, (order, earlier article_id)) for every verified near-copy pair.
+
+    One GroupByKey per band bucket spreads the comparisons over workers; no worker needs every signature."""
+
+    def __init__(self, threshold: float):
+        super().__init__()
+        if not 0 < threshold <= 1:
+            raise ValueError("the near-duplicate threshold must be in (0, 1]")
+        self.threshold = threshold
+
+    def expand(self, members):
+        threshold = self.threshold
+        bands = lsh_bands(threshold)
+
+        def buckets(member):
+            for key in band_keys(np.frombuffer(member[2], dtype=np.uint32), bands):
+                yield key, member
+
+        return (
+            members
+            | "Into LSH buckets" >> beam.FlatMap(buckets)
+            | "Group buckets" >> beam.GroupByKey()
+            | "Verify candidate pairs" >> beam.FlatMap(_bucket_pairs, threshold)
+        )
+
+
+def near_copy_originals(members, threshold: float):
+    """LSH members -> {later article_id: (order, earliest original's article_id)} as a PCollection of pairs.
+
+    Few articles are copies, so this map is small: it goes to every worker as a side input instead of
+    every article row being shuffled through a join (which cost ~0.5 GB per process at 8,000 articles)."""
+    return (members | "Near copies" >> NearCopyEarlier(threshold)
+            | "Earliest original" >> beam.CombinePerKey(min))
+
+
 def _mark_from(row: dict[str, Any], originals: dict[str, tuple[Any, str]]) -> dict[str, Any]:
     """The row, with duplicate_of set when it is a near-copy of an earlier article."""
     original = originals.get(row["article_id"])
@@ -129,29 +191,12 @@ class MarkNearDuplicates(beam.PTransform):
         self.threshold = threshold
 
     def expand(self, articles):
-        threshold = self.threshold
-        bands = lsh_bands(threshold)
-
-        def buckets(row):
-            sig = signature(row["text"])
-            if sig is None:
-                return
-            member = (order_key(row), row["article_id"], sig.astype(np.uint32).tobytes())
-            for key in band_keys(sig, bands):
-                yield key, member
-
-        earlier = (
-            articles
-            | "Signatures into LSH buckets" >> beam.FlatMap(buckets)
-            | "Group buckets" >> beam.GroupByKey()
-            | "Verify candidate pairs" >> beam.FlatMap(_bucket_pairs, threshold)
-        )
+        members = articles | "Signatures" >> beam.FlatMap(lambda row: [m] if (m := lsh_member(row)) else [])
         if articles.is_bounded:
-            # Few articles are copies: hand the small id -> original map to every worker instead of
-            # shuffling every article row through a join (which cost ~0.5 GB per process at 8,000 articles).
-            originals = earlier | "Earliest original" >> beam.CombinePerKey(min)
+            originals = near_copy_originals(members, self.threshold)
             return articles | "Mark copies" >> beam.Map(_mark_from, beam.pvalue.AsDict(originals))
         # A stream joins per window, so late rows are grouped and fire with their window's trigger.
+        earlier = members | "Near copies" >> NearCopyEarlier(self.threshold)
         keyed = articles | "Key by id" >> beam.Map(lambda r: (r["article_id"], r))
         return (
             {"rows": keyed, "earlier": earlier}
