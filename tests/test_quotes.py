@@ -272,6 +272,22 @@ def test_quote_inside_reported_speech_stays_whole(nlp):
     assert indirect["text"] == "the ruling was flawed" and indirect["speaker"] == "Mr. Hale"
 
 
+def test_object_content_stops_before_the_verbs_adjuncts(nlp):
+    (q,) = quotes_of(nlp, "Governor Chris Christie endorsed Donald Trump last week at a rally in Fort Worth.")
+    assert q["text"] == "Donald Trump" and q["cue"] == "endorsed"
+    (q,) = quotes_of(nlp, "The senator praised the new agreement during a visit to Ohio on Monday.")
+    assert q["text"] == "the new agreement"
+
+
+def test_stance_verbs_take_their_object(nlp):
+    (q,) = quotes_of(nlp, "Billionaire Mark Cuban backed Barack Obama in 2008.")
+    assert (q["text"], q["speaker"], q["cue"]) == ("Barack Obama", "Billionaire Mark Cuban", "backed")
+
+
+def test_unquoted_fragment_before_a_cue_is_no_report(nlp):
+    assert quotes_of(nlp, "An impossible combination for the party, the critics complain.") == []
+
+
 # ----------------------------------------------------------------------------- offset contract
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from([

@@ -150,6 +150,8 @@ def extract_quotes(doc: Doc, mentions: list[Mention], text: str | None = None) -
             continue
         inside = _words_inside(doc, start, end, mask)
         if not inside:
+            if cand.construction == "clause-before":
+                continue  # 'An impossible combination, they complain.' holds only when quoted
             quotes.append(_make(resolver, start, end, "indirect", cand.attr))
             continue
         start, end = _with_marks(text, min(start, marks[overlapping[0]][0]), max(end, marks[overlapping[-1]][1]))
@@ -304,7 +306,7 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
     if lemma in OBJECT and lemma not in ADDRESSEE:
         objs = [c for c in kids if c.dep_ == "dobj" and c.i > cue.i]
         if objs:
-            return _rest_of_phrase(cue, objs[0]), extra, "object"
+            return _object_phrase(cue, objs[0]), extra, "object"
     if lemma not in CLAUSE:
         return None
     that = _that_clause(cue)
@@ -360,6 +362,32 @@ def _rest_of_phrase(cue: Token, first: Token) -> list[Token]:
             stop = min(stop, child.left_edge.i - 1)
     start = first.left_edge.i
     return [t for t in doc[start : stop + 1]]
+
+
+# Adjuncts that end the content of an object cue: "endorsed Cruz last week", "praised Boyle at a press
+# conference", "criticized Bill Clinton during a debate", "mentioned it in a speech on Monday".
+ADJUNCT_PREPS = {"during", "at", "after", "before", "since", "until", "amid", "despite", "throughout", "while"}
+EVENT_NOUNS = STATEMENT_NOUNS | {"rally", "rallies", "debate", "conference", "event", "call", "hearing", "appearance",
+                                 "show", "program", "broadcast", "briefing", "meeting", "visit", "stop", "radio",
+                                 "television", "town", "campaign", "opening", "remarks", "address", "session"}
+
+
+def _adjunct(tok: Token) -> bool:
+    if tok.dep_ in ("npadvmod", "advcl", "advmod"):
+        return True
+    if tok.dep_ != "prep":
+        return False
+    if tok.lower_ in ADJUNCT_PREPS:
+        return True
+    pobj = next((c for c in tok.children if c.dep_ == "pobj"), None)
+    return pobj is not None and (pobj.ent_type_ in ("DATE", "TIME") or pobj.lower_ in EVENT_NOUNS)
+
+
+def _object_phrase(cue: Token, obj: Token) -> list[Token]:
+    """The object of an object cue and what completes it, up to the first adjunct of the verb."""
+    tokens = _rest_of_phrase(cue, obj)
+    stop = next((c.left_edge.i for c in cue.children if c.i > obj.right_edge.i and _adjunct(c)), None)
+    return tokens if stop is None else [t for t in tokens if t.i < stop]
 
 
 def _source(cue: Token, lemma: str) -> Attribution | None:
