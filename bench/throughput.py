@@ -9,6 +9,10 @@ Generates N varied articles from the bundled samples (JSONL), then in one invoca
   (b) the pipeline end to end: the CLI with its default options, files in, four Parquet tables out;
 and prints words/s and articles/s of each, peak RSS per process, where the pipeline's time went,
 and a last line with `ratio=<b/a>`.
+
+Both are timed the same way, as whole processes from start to exit (interpreter start, imports,
+model load, work): that is what a user waits for. The raw process's time from model load to the
+last Doc is printed beside it, and so is the ratio against that stricter figure.
 """
 
 from __future__ import annotations
@@ -173,8 +177,9 @@ def main() -> int:
                                     defaults.model, defaults.nlp_components, str(defaults.nlp_batch_size),
                                     str(processes)])
     spacy_s = json.loads(out_a.strip().splitlines()[-1])["seconds"]
-    print(f"(a) raw spaCy nlp.pipe : {spacy_s:7.1f} s  {words / spacy_s:8.0f} words/s  "
-          f"{args.articles / spacy_s:6.1f} articles/s  peak RSS per process: {watch_a.report()}")
+    print(f"(a) raw spaCy nlp.pipe : {wall_a:7.1f} s  {words / wall_a:8.0f} words/s  "
+          f"{args.articles / wall_a:6.1f} articles/s  peak RSS per process: {watch_a.report()}")
+    print(f"    (model load + nlp.pipe alone: {spacy_s:.1f} s, {words / spacy_s:.0f} words/s)")
 
     out_dir = work / "out"
     wall_b, out_b, watch_b = timed([sys.executable, "-m", "pipeline", "run", "--input", str(work / "in" / "*.jsonl"),
@@ -184,7 +189,8 @@ def main() -> int:
     for line in out_b.splitlines():
         if line.startswith(("run ", "stage time")):
             print("    " + line)
-    print(f"ratio={spacy_s / wall_b:.3f} (pipeline words/s / raw spaCy words/s, N={args.articles})")
+    print(f"    against model load + nlp.pipe alone: ratio {spacy_s / wall_b:.3f}")
+    print(f"ratio={wall_a / wall_b:.3f} (pipeline words/s / raw spaCy words/s, whole processes, N={args.articles})")
     return 0
 
 
