@@ -11,8 +11,13 @@ from apache_beam.testing.util import assert_that, equal_to
 from pipeline.graph import GraphConfig, ProcessArticles
 from transforms.dedup import DUPLICATES, DeduplicateBatch
 from transforms.near_duplicates import (
+    DEFAULT_THRESHOLD,
+    NUM_PERM,
+    SEED,
     MarkNearDuplicates,
+    _hash32,
     find_near_duplicates,
+    lsh_bands,
     order_key,
     shingles,
     signature,
@@ -57,6 +62,18 @@ def test_signatures_see_through_small_edits_but_not_other_stories():
     assert similarity(signature(STORY), signature(STORY.upper().replace(",", " ,"))) == 1.0
     assert signature("Too short to compare.") is None
     assert b"the city council approved a" in shingles(STORY)
+
+
+def test_signature_and_default_bands_are_datasketchs():
+    """Our MinHash skips importing datasketch (and scipy) in workers; the numbers must still be its."""
+    from datasketch import MinHash, MinHashLSH
+
+    for text in (STORY, SYNDICATED, OTHER):
+        reference = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_hash32)
+        reference.update_batch(shingles(text))
+        assert (signature(text) == reference.hashvalues).all()
+    assert lsh_bands(DEFAULT_THRESHOLD) == tuple(MinHashLSH(threshold=DEFAULT_THRESHOLD, num_perm=NUM_PERM).hashranges)
+    assert lsh_bands(0.5) == tuple(MinHashLSH(threshold=0.5, num_perm=NUM_PERM).hashranges)
 
 
 def test_the_later_copy_points_at_the_earlier_one():

@@ -1,5 +1,6 @@
 """Near-duplicates: syndicated copies of one story with small edits (a new headline, a trimmed
-paragraph, a different byline) found with MinHash over word shingles and LSH banding (datasketch).
+paragraph, a different byline) found with MinHash over word shingles and LSH banding (datasketch's
+scheme and parameters; signatures computed here so workers need not import it).
 
 A near-duplicate is kept as an article and marked: `duplicate_of` names the earliest article
 (by published time, then article_id) whose estimated Jaccard similarity with it reaches the
@@ -23,7 +24,6 @@ from typing import Any
 import apache_beam as beam
 import mmh3
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 NUM_PERM = 128
 SEED = 1
@@ -49,20 +49,35 @@ def _hash32(data: bytes) -> int:
 
 
 @functools.lru_cache(maxsize=4)
-def _permutations(num_perm: int):
-    """datasketch draws its permutations from the seed each time a MinHash is made: draw them once."""
-    return MinHash(num_perm=num_perm, seed=SEED, hashfunc=_hash32).permutations
+def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """The affine permutations datasketch's MinHash draws for SEED (scheme 'affine32'): odd a, any b."""
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    """MurmurHash3's finalizer, which datasketch applies before the permutations (uint32 wraps)."""
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    return hv ^ (hv >> np.uint32(16))
 
 
 def signature(text: str, num_perm: int = NUM_PERM) -> np.ndarray | None:
-    """MinHash hash values of the text's shingles, or None when the text is too short to compare."""
+    """MinHash hash values (uint32) of the text's shingles, or None when the text is too short to compare.
+
+    The same values as datasketch's MinHash(num_perm, seed=SEED, hashfunc=_hash32) (tests check it),
+    computed here because importing datasketch pulls in scipy: ~1 s and ~40 MB in every worker process.
+    """
     words = _WORD.findall(text.casefold())
     if len(words) < MIN_WORDS:
         return None
-    minhash = MinHash(num_perm=num_perm, seed=SEED, hashfunc=_hash32, permutations=_permutations(num_perm),
-                      scheme="affine32")
-    minhash.update_batch(_word_shingles(words, SHINGLE_WORDS))
-    return minhash.hashvalues
+    hashes = np.fromiter((_hash32(s) for s in _word_shingles(words, SHINGLE_WORDS)), dtype=np.uint32)
+    a, b = _permutations(num_perm)
+    return (_fmix32(hashes).reshape(-1, 1) * a + b).min(axis=0)
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -70,9 +85,17 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / len(a)
 
 
+# datasketch's choice for the default threshold, so building the graph needs no scipy (a test checks it).
+_DEFAULT_BANDS = tuple((start, start + 9) for start in range(0, 126, 9))
+
+
 @functools.lru_cache(maxsize=16)
 def lsh_bands(threshold: float, num_perm: int = NUM_PERM) -> tuple[tuple[int, int], ...]:
     """Band ranges that datasketch's MinHashLSH chooses for this threshold (its FP/FN optimum)."""
+    if (threshold, num_perm) == (DEFAULT_THRESHOLD, NUM_PERM):
+        return _DEFAULT_BANDS
+    from datasketch import MinHashLSH
+
     return tuple(MinHashLSH(threshold=threshold, num_perm=num_perm).hashranges)
 
 
@@ -91,6 +114,8 @@ def find_near_duplicates(
     items: Iterable[tuple[str, tuple, str]], threshold: float = DEFAULT_THRESHOLD
 ) -> dict[str, str]:
     """{later article_id: earliest near-copy's article_id} for (article_id, order, text) items."""
+    from datasketch import MinHash, MinHashLSH
+
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
     found: dict[str, str] = {}
     kept: dict[str, tuple[tuple, np.ndarray]] = {}
