@@ -288,6 +288,34 @@ def test_unquoted_fragment_before_a_cue_is_no_report(nlp):
     assert quotes_of(nlp, "An impossible combination for the party, the critics complain.") == []
 
 
+def test_trailing_relative_clause_is_no_content(nlp):
+    (q,) = quotes_of(nlp, "The mayor said the new bridge would open in May, which surprised many residents.")
+    assert q["text"] == "the new bridge would open in May"
+
+
+def test_regarded_as(nlp):
+    (q,) = quotes_of(nlp, "At this moment, Rubio is seen as the strongest candidate in the field.")
+    assert q["text"].startswith("Rubio is seen as the strongest candidate") and q["speaker"] is None
+
+
+def test_worried_about_and_responded_to(nlp):
+    (q,) = quotes_of(nlp, "House Democrats worried about the cost of the new program.")
+    assert (q["text"], q["speaker"], q["cue"]) == ("the cost of the new program", "House Democrats", "worried about")
+
+
+def test_coordinated_that_clause_is_content(nlp):
+    (q,) = quotes_of(nlp, "Prager believes there are no good options, but that sometimes the lesser of two evils "
+                          "will have to do.")
+    assert q["text"].endswith("will have to do") and q["speaker"] == "Prager"
+
+
+def test_one_word_answer_and_those_as_speaker(nlp):
+    quotes = quotes_of(nlp, "Asked if the plan was legal, 46 percent of voters said yes.")
+    assert [(q["text"], q["speaker"]) for q in quotes] == [("yes", "46 percent of voters")]
+    (q,) = quotes_of(nlp, "By a wide margin, those surveyed said the program should not be eliminated.")
+    assert q["speaker"] == "those surveyed" and q["text"] == "the program should not be eliminated"
+
+
 # ----------------------------------------------------------------------------- offset contract
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from([

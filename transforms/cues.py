@@ -58,10 +58,17 @@ PREPS: dict[str, tuple[str, ...]] = {
     "testify": ("about",),
     "joke": ("about",),
     "write": ("about",),
-    "ask": ("about",),
+    "ask": ("about", "for"),
+    "worry": ("about",),
+    "think": ("about",),
+    "respond": ("to",),
     "boast": ("about", "of"),
     "brag": ("about",),
 }
+
+# Verbs of regard: "experts see the vote as a test", "Rubio is seen as the favourite", "considered it a mistake";
+# the content is the object (or passive subject) with what it is regarded as.
+REGARD = {"see", "view", "regard", "consider"}
 
 # Verbs whose object is the person addressed ("told reporters"), never the content.
 ADDRESSEE = {"tell", "inform", "assure", "reassure", "advise", "ask", "urge", "warn", "remind", "encourage",
@@ -75,7 +82,7 @@ BELIEF = {"believe", "think", "hope", "fear", "worry", "expect", "feel", "know",
 COGNITION = {"believe", "think", "hope", "fear", "worry", "expect", "feel", "know", "suspect", "doubt", "wonder",
              "figure", "guess", "reason", "learn", "find", "show", "read", "see"}
 
-SPEECH_VERBS = sorted(CLAUSE | INFINITIVE | OBJECT | set(PREPS))
+SPEECH_VERBS = sorted(CLAUSE | INFINITIVE | OBJECT | set(PREPS) | REGARD)
 
 IRREGULAR = {
     "say": ["says", "said", "saying"],
@@ -92,6 +99,7 @@ IRREGULAR = {
     "read": ["reads", "read", "reading"],
     "learn": ["learns", "learned", "learnt", "learning"],
     "put": ["puts", "put", "putting"],
+    "see": ["sees", "saw", "seen", "seeing"],
 }
 # Verbs whose final consonant doubles (admit -> admitted).
 DOUBLING = {"admit", "quip", "regret", "commit", "omit", "submit", "plan", "refer", "concur", "chat", "rebut", "slam",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
-from transforms.cues import ADDRESSEE, BELIEF, CLAUSE, COGNITION, INFINITIVE, OBJECT, PREPS, cue_lemma
+from transforms.cues import ADDRESSEE, BELIEF, CLAUSE, COGNITION, INFINITIVE, OBJECT, PREPS, REGARD, cue_lemma
 from transforms.entities import Mention
 from transforms.quote_marks import find_quoted, quoted_mask
 from transforms.speakers import SpeakerResolver, mention_span
@@ -44,6 +44,8 @@ POLL_NOUNS = {"poll", "polls", "survey", "surveys", "study", "analysis", "report
 # Adverbial clauses that end a content span after an object or infinitive ("declined to comment as she left").
 SUBORDINATORS = {"as", "when", "because", "after", "before", "while", "since", "until", "although", "though",
                  "whereas", "once"}
+# One-word answers a reporting verb can take as its whole content: "said yes", "says so".
+ANSWERS = {"yes", "no", "so"}
 MIN_DIRECT_WORDS = 4
 MIN_REPORTED_WORDS = 1
 _OPEN_MARKS = "“\"«„'`"
@@ -271,7 +273,10 @@ def _passive(cue: Token, lemma: str) -> Candidate | None:
         comp = next((g for c in cue.children if c.dep_ == "prep" and c.i > cue.i and c.lower_ in PREPS[lemma]
                      for g in c.children if g.dep_ in ("pobj", "pcomp")), None)
     speaker = mention_span(by) if by is not None else None
-    if lemma == "expect" and subj is not None and comp is not None and comp.dep_ == "xcomp":
+    as_what = _regarded_as(cue) if lemma in REGARD else None
+    if subj is not None and as_what is not None:
+        tokens = list(subj.subtree) + list(as_what.subtree)  # "Rubio is seen as the favourite"
+    elif lemma == "expect" and subj is not None and comp is not None and comp.dep_ == "xcomp":
         tokens = list(subj.subtree) + list(comp.subtree)  # "Obama is expected to join Clinton"
     elif comp is not None and lemma in CLAUSE:
         tokens = list(comp.subtree)  # "was asked whether ...", "was told that ..."
@@ -292,6 +297,10 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
     extra = [c for c in kids if c.dep_ == "prt"]
     ccomps = [c for c in kids if c.dep_ == "ccomp"]
     if lemma in CLAUSE and ccomps:
+        # "believes there are no good options, but that sometimes ...": a that-clause coordinated with the
+        # content (the parser hangs it on the verb) is content too
+        ccomps += [c for c in kids if c.dep_ == "conj" and c.i > ccomps[-1].i
+                   and any(g.dep_ == "mark" and g.lower_ in ("that", "whether") for g in c.children)]
         return [t for c in ccomps for t in list(c.subtree)], extra, "clause"
     xcomps = [c for c in kids if c.dep_ == "xcomp" and c.i > cue.i]
     if xcomps and (lemma in INFINITIVE or lemma in CLAUSE and lemma not in ADDRESSEE | BELIEF):
@@ -307,8 +316,17 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
         objs = [c for c in kids if c.dep_ == "dobj" and c.i > cue.i]
         if objs:
             return _object_phrase(cue, objs[0]), extra, "object"
+    if lemma in REGARD:
+        objs = [c for c in kids if c.dep_ == "dobj" and c.i > cue.i]
+        as_what = _regarded_as(cue)
+        if objs and as_what is not None and as_what.i > objs[0].i:
+            return list(cue.doc[objs[0].left_edge.i : as_what.right_edge.i + 1]), extra, "object"
     if lemma not in CLAUSE:
         return None
+    answer = next((c for c in kids if c.i == cue.i + 1 and c.dep_ in ("intj", "dobj", "advmod")
+                   and c.lower_ in ANSWERS), None)
+    if answer is not None:
+        return [answer], extra, "clause"  # "46 percent said yes", "they said so"
     that = _that_clause(cue)
     if that is not None:
         return list(that.subtree), extra, "clause"
@@ -333,6 +351,12 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
                                                  for t in rest):
             return list(cue.doc[cue.sent.start : comma.i]), extra, "clause-before"
     return None
+
+
+def _regarded_as(cue: Token) -> Token | None:
+    """What a verb of regard says its object is: 'as a test' or a bare complement ('considered it a mistake')."""
+    return next((c for c in cue.children if c.i > cue.i and (c.dep_ == "prep" and c.lower_ == "as"
+                                                              or c.dep_ in ("oprd", "xcomp", "ccomp"))), None)
 
 
 def _that_clause(cue: Token) -> Token | None:
@@ -416,8 +440,9 @@ def _source(cue: Token, lemma: str) -> Attribution | None:
     else:
         return None
     low = subj.lower_
-    if low in NON_SPEAKERS:
-        return None
+    if low in NON_SPEAKERS and not (low in ("those", "these") and any(
+            c.dep_ in ("acl", "relcl", "prep") for c in subj.children)):
+        return None  # but "those surveyed said ...", "those who voted for him say ..."
     if low in RELATIVE:
         if verb.dep_ != "relcl":
             return None
@@ -485,8 +510,10 @@ def _trim(doc: Doc, tokens: list[Token], tight: bool = False) -> tuple[int, int]
         if edge <= first + 1:
             continue
         before = doc[edge - 1] if not doc[edge - 1].is_quote or edge - 2 <= first else doc[edge - 2]
-        # ", adding that ...", ", despite claims that ...": an aside that is an attribution of its own
-        aside = before.text in (",", "—", "–", ";") and any(cue_lemma(t.lower_) for t in tok.subtree)
+        # ", adding that ...", ", despite claims that ...": an aside that is an attribution of its own;
+        # ", which ..." / ", who ...": a relative clause that only describes the last noun
+        relative = tok.dep_ == "relcl" and doc[edge].lower_ in ("which", "who")
+        aside = before.text in (",", "—", "–", ";") and (relative or any(cue_lemma(t.lower_) for t in tok.subtree))
         if aside or tight and tok.dep_ == "advcl" and doc[edge].lower_ in SUBORDINATORS:
             last = edge - 1
             break
