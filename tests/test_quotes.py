@@ -148,6 +148,14 @@ def test_stray_mark_opening_narration_does_not_continue_a_quote(nlp):
     assert quotes[0]["text"] == "Here he is, everybody, the man himself"
 
 
+def test_quote_resumed_after_long_narration_keeps_the_longer_part(nlp):
+    text = ("“Donald put Freddy down quite a bit,” said Annamaria Schifano, then the girlfriend of Freddy's best "
+            "friend, who was at the dinner and recalled Donald's tendency to pick fights and storm out of the room. "
+            "“There was a lot of combustion at that table, every single time the two of them met.”")
+    q = only(quotes_of(nlp, text), "direct")
+    assert q["text"].startswith("There was a lot of combustion") and q["speaker"] == "Annamaria Schifano"
+
+
 # ----------------------------------------------------------------------------- partial quotes
 def test_partial_quote_in_reported_speech(nlp):
     q = only(quotes_of(nlp, "Zelenskyy renewed calls for a summit, saying the format of talks is “the most "
@@ -291,6 +299,11 @@ def test_unquoted_fragment_before_a_cue_is_no_report(nlp):
 def test_trailing_relative_clause_is_no_content(nlp):
     (q,) = quotes_of(nlp, "The mayor said the new bridge would open in May, which surprised many residents.")
     assert q["text"] == "the new bridge would open in May"
+
+
+def test_called_x_y_without_an_object_in_the_parse(nlp):
+    q = only(quotes_of(nlp, "Within minutes, he called Rubio “Little Marco” multiple times."), "partial")
+    assert q["text"].startswith("Rubio “Little Marco”") and q["cue"] == "called"
 
 
 def test_regarded_as(nlp):

@@ -316,6 +316,10 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
         objs = [c for c in kids if c.dep_ == "dobj" and c.i > cue.i]
         if objs:
             return _object_phrase(cue, objs[0]), extra, "object"
+        oprds = [c for c in kids if c.dep_ == "oprd" and c.i > cue.i]
+        if oprds and cue.dep_ != "acl" and cue.i + 1 < len(cue.doc):
+            # 'he called Rubio “Little Marco”' parsed without an object: all up to what he called him
+            return list(cue.doc[cue.i + 1 : oprds[-1].right_edge.i + 1]), extra, "object"
     if lemma in REGARD:
         objs = [c for c in kids if c.dep_ == "dobj" and c.i > cue.i]
         as_what = _regarded_as(cue)
@@ -586,6 +590,14 @@ def _direct_quotes(doc: Doc, text: str, marks: list[tuple[int, int]], direct_att
                 # '“A,” he said.¶“B.”': a quote that goes on in the next paragraph with no cue of its own (and
                 # in the same quote marks: a stray '"' opening a paragraph of narration is no quote)
                 groups[-1] = (g_first, k, g_attr)
+                continue
+            if (g_last == k - 1 and attr is None and "\n" not in text[gap_start:gap_end]
+                    and _stands_alone(doc, text, [(start, end)])
+                    and (g_attr is not None or _stands_alone(doc, text, marks[g_first : g_last + 1]))):
+                # '“A,” said Robin Maynard, half joking. He holds two degrees. “B.”': A and B are one
+                # attribution, but too much narration stands between them to take it in; keep the longer part
+                if _word_count(doc, start, end) > _word_count(doc, marks[g_first][0], marks[g_last][1]):
+                    groups[-1] = (k, k, g_attr)
                 continue
         groups.append((k, k, attr))
 
