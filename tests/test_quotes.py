@@ -306,6 +306,28 @@ def test_called_x_y_without_an_object_in_the_parse(nlp):
     assert q["text"].startswith("Rubio “Little Marco”") and q["cue"] == "called"
 
 
+def test_stance_nouns_and_adjectives(nlp):
+    (q,) = quotes_of(nlp, "During the call, House members voiced concerns about what damning information might be "
+                          "out there.")
+    assert (q["text"], q["speaker"], q["cue"]) == ("what damning information might be out there", "House members",
+                                                   "concerns about")
+    (q,) = quotes_of(nlp, "Davis was critical of all the candidates seeking the nomination.")
+    assert (q["text"], q["speaker"]) == ("all the candidates seeking the nomination", "Davis")
+
+
+def test_identified_as_a_quoted_label(nlp):
+    q = only(quotes_of(nlp, "First, Trump identified the judge as “Spanish,” and then he moved on."), "partial")
+    assert q["text"].startswith("the judge as “Spanish") and q["speaker"] == "Trump"
+
+
+def test_uncued_quote_after_a_report_carries_it_on(nlp):
+    text = ("Foreign ministry spokesman Geng Shuang said people should provide evidence for their accusations.\n\n"
+            "“This is extremely irresponsible and it does nothing to help.”")
+    quotes = quotes_of(nlp, text)
+    assert len(quotes) == 1 and quotes[0]["kind"] == "partial"
+    assert quotes[0]["text"].startswith("people should provide") and quotes[0]["text"].endswith("nothing to help.")
+
+
 def test_regarded_as(nlp):
     (q,) = quotes_of(nlp, "At this moment, Rubio is seen as the strongest candidate in the field.")
     assert q["text"].startswith("Rubio is seen as the strongest candidate") and q["speaker"] is None

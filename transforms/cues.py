@@ -68,7 +68,20 @@ PREPS: dict[str, tuple[str, ...]] = {
 
 # Verbs of regard: "experts see the vote as a test", "Rubio is seen as the favourite", "considered it a mistake";
 # the content is the object (or passive subject) with what it is regarded as.
-REGARD = {"see", "view", "regard", "consider"}
+REGARD = {"see", "view", "regard", "consider", "identify", "hail", "declare", "characterize", "characterise", "label",
+          "brand", "dub", "paint", "depict", "cast"}
+
+# Nouns and adjectives of stance, with the preposition that introduces their content: "concerns about the
+# deal", "Trump's criticism of Cruz", "Davis was critical of all the candidates".
+STANCE_WORDS: dict[str, tuple[str, ...]] = {
+    "question": ("about",), "questions": ("about",),
+    "concern": ("about", "over"), "concerns": ("about", "over"),
+    "doubt": ("about",), "doubts": ("about",),
+    "criticism": ("of",), "criticisms": ("of",), "critique": ("of",),
+    "endorsement": ("of",), "mention": ("of",), "defense": ("of",),
+    "critical": ("of",), "supportive": ("of",), "skeptical": ("of", "about"), "wary": ("of",),
+    "concerned": ("about",), "optimistic": ("about",),
+}
 
 # Verbs whose object is the person addressed ("told reporters"), never the content.
 ADDRESSEE = {"tell", "inform", "assure", "reassure", "advise", "ask", "urge", "warn", "remind", "encourage",

@@ -22,7 +22,18 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
-from transforms.cues import ADDRESSEE, BELIEF, CLAUSE, COGNITION, INFINITIVE, OBJECT, PREPS, REGARD, cue_lemma
+from transforms.cues import (
+    ADDRESSEE,
+    BELIEF,
+    CLAUSE,
+    COGNITION,
+    INFINITIVE,
+    OBJECT,
+    PREPS,
+    REGARD,
+    STANCE_WORDS,
+    cue_lemma,
+)
 from transforms.entities import Mention
 from transforms.quote_marks import find_quoted, quoted_mask
 from transforms.speakers import SpeakerResolver, mention_span
@@ -165,7 +176,18 @@ def extract_quotes(doc: Doc, mentions: list[Mention], text: str | None = None) -
         for k in overlapping:
             partial_of[k] = quote
 
-    quotes.extend(_direct_quotes(doc, text, marks, direct_attr, after, partial_of, resolver, mask))
+    reported = sorted(quotes, key=lambda q: (q.end_char, q.end_char - q.start_char))
+    for quote in _direct_quotes(doc, text, marks, direct_attr, after, partial_of, resolver, mask):
+        if quote.cue is None:
+            before = [q for q in reported if q.end_char <= quote.start_char]
+            if before and _runs_on(doc, text, before[-1], quote):
+                # 'He said the rules were unfair.¶“This is extremely irresponsible.”': the report goes on
+                # in quote marks, and it is all one (mixed) attribution
+                report = before[-1]
+                report.fallback = report.fallback or quote
+                report.end_char, report.kind = quote.end_char, "partial"
+                continue
+        quotes.append(quote)
     return _univocal(quotes)
 
 
@@ -209,6 +231,8 @@ def reported_candidate(tok: Token) -> Candidate | None:
         return _poll_in(tok)
     if low in SEEM and tok.dep_ in VERBAL:
         return _seems(tok)
+    if low in STANCE_WORDS:
+        return _stance(tok)
     lemma = cue_lemma(low)
     if lemma is None or tok.dep_ not in VERBAL:
         return None
@@ -230,6 +254,25 @@ def reported_candidate(tok: Token) -> Candidate | None:
         return None
     attr.cue_text = _phrase([tok, *cue_extra])
     return Candidate(attr, span[0], span[1], construction)
+
+
+def _stance(word: Token) -> Candidate | None:
+    """'Trump's criticism of Cruz', 'House members voiced concerns about the leaks', 'Davis was critical of
+    the candidates': a stance noun or adjective whose holder is its possessor, or the subject of the verb it
+    is the object or complement of."""
+    prep = next((c for c in word.children if c.dep_ == "prep" and c.lower_ in STANCE_WORDS[word.lower_]), None)
+    obj = next((c for c in prep.children if c.dep_ in ("pobj", "pcomp")), None) if prep is not None else None
+    if obj is None:
+        return None
+    holder = next((c for c in word.children if c.dep_ == "poss"), None)
+    if holder is None and word.dep_ in ("dobj", "attr", "acomp", "oprd"):
+        holder = next((c for c in word.head.children if c.dep_ == "nsubj"), None)
+    if holder is None or holder.lower_ in NON_SPEAKERS | RELATIVE | {"it"}:
+        return None
+    span = _trim(word.doc, list(obj.subtree), tight=True)
+    if span is None:
+        return None
+    return Candidate(Attribution(word, f"{word.text} {prep.text}", mention_span(holder)), span[0], span[1], "stance")
 
 
 def _stray_subject(cue: Token) -> Attribution | None:
@@ -518,7 +561,8 @@ def _trim(doc: Doc, tokens: list[Token], tight: bool = False) -> tuple[int, int]
         # ", which ..." / ", who ...": a relative clause that only describes the last noun
         relative = tok.dep_ == "relcl" and doc[edge].lower_ in ("which", "who")
         aside = before.text in (",", "—", "–", ";") and (relative or any(cue_lemma(t.lower_) for t in tok.subtree))
-        if aside or tight and tok.dep_ == "advcl" and doc[edge].lower_ in SUBORDINATORS:
+        set_off = tight and before.text in (",", "—", "–") and tok.dep_ in ("appos", "advcl", "acl")
+        if aside or set_off or tight and tok.dep_ == "advcl" and doc[edge].lower_ in SUBORDINATORS:
             last = edge - 1
             break
     while first <= last and (doc[first].dep_ == "mark" and doc[first].lower_ in ("that", "whether", "if")
@@ -636,6 +680,23 @@ def _said_after(text: str, marks: list[tuple[int, int]], first: int, last: int,
         return False
     return any(after[j] is not None and after[j].cue is not None and cue_lemma(after[j].cue.lower_) is not None
                for j in range(first, last + 1))
+
+
+def _runs_on(doc: Doc, text: str, report: Quote, quote: Quote) -> bool:
+    """Whether an uncued quote carries on the reported speech just before it: nothing but the report's own
+    cue clause ("..., he told reporters.") and at most a paragraph break stand between them."""
+    gap = text[report.end_char : quote.start_char]
+    line, _, rest = gap.partition("\n")
+    if rest.strip(_OPEN_MARKS + " \t\n") or not _closed(text, quote.end_char):
+        return False
+    if not any(ch.isalnum() for ch in line):
+        return True
+    if report.cue is None:
+        return False
+    span = doc.char_span(report.end_char, report.end_char + len(line), alignment_mode="expand")
+    verbs = [t for t in span or [] if t.text == report.cue.split()[0]]
+    return bool(verbs) and _gap_ok(doc, report.end_char, report.end_char + len(line),
+                                   Attribution(verbs[0], report.cue, None))
 
 
 def _continues(doc: Doc, text: str, quote: Quote, gap_start: int, gap_end: int) -> bool:
