@@ -127,6 +127,13 @@ def test_titles_in_quotes_are_not_quotes(nlp):
             if q["kind"] == "direct"] == []
 
 
+def test_continued_introduces_a_quote(nlp):
+    q = only(quotes_of(nlp, "Trump spoke for an hour. He continued, “I’ve never heard of anyone who destroyed "
+                            "34,000 records and didn’t get indicted.”"), "direct")
+    assert q["cue"] == "continued" and q["speaker"] == "He"
+    assert quotes_of(nlp, "Prices continued to rise in May.") == []
+
+
 def test_capitalised_quote_cited_by_a_verb_is_no_title(nlp):
     q = only(quotes_of(nlp, "Kerry met the Russian delegation in Geneva.\n\n''Nusra Is Al Qaeda,'' Mr. Kerry said."),
              "direct")

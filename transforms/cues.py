@@ -23,7 +23,7 @@ indicate estimate observe remark comment agree boast lament recount conclude cau
 imply speculate forecast assure reassure inform advise believe think hope fear worry expect know suspect
 doubt show find mention muse scoff brag propose recommend demand threaten question wonder learn
 acknowledge concur guess figure reason surmise theorize posit opine exclaim shout yell chant read proclaim
-echo repeat remember
+echo repeat remember continue
 """.split())
 
 INFINITIVE = set("""
