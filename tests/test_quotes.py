@@ -335,6 +335,13 @@ def test_uncued_quote_after_a_report_carries_it_on(nlp):
     assert quotes[0]["text"].startswith("people should provide") and quotes[0]["text"].endswith("nothing to help.")
 
 
+def test_more_verbs_of_saying_and_knowing(nlp):
+    (q,) = quotes_of(nlp, "Sanders pointed out that the plan had never passed the Senate.")
+    assert (q["text"], q["speaker"], q["cue"]) == ("the plan had never passed the Senate", "Sanders", "pointed out")
+    (q,) = quotes_of(nlp, "Republican leaders realized that the nominee could not be stopped.")
+    assert q["text"] == "the nominee could not be stopped" and q["speaker"] == "Republican leaders"
+
+
 def test_regarded_as(nlp):
     (q,) = quotes_of(nlp, "At this moment, Rubio is seen as the strongest candidate in the field.")
     assert q["text"].startswith("Rubio is seen as the strongest candidate") and q["speaker"] is None

@@ -23,7 +23,8 @@ indicate estimate observe remark comment agree boast lament recount conclude cau
 imply speculate forecast assure reassure inform advise believe think hope fear worry expect know suspect
 doubt show find mention muse scoff brag propose recommend demand threaten question wonder learn
 acknowledge concur guess figure reason surmise theorize posit opine exclaim shout yell chant read proclaim
-echo repeat remember continue
+echo repeat remember continue realize realise understand assume recognize recognise signal
+point charge affirm reaffirm underscore clarify confess hear decide determine discover notice
 """.split())
 
 INFINITIVE = set("""
@@ -113,6 +114,7 @@ IRREGULAR = {
     "learn": ["learns", "learned", "learnt", "learning"],
     "put": ["puts", "put", "putting"],
     "see": ["sees", "saw", "seen", "seeing"],
+    "hear": ["hears", "heard", "hearing"],
 }
 # Verbs whose final consonant doubles (admit -> admitted).
 DOUBLING = {"admit", "quip", "regret", "commit", "omit", "submit", "plan", "refer", "concur", "chat", "rebut", "slam",
