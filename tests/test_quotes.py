@@ -342,6 +342,11 @@ def test_more_verbs_of_saying_and_knowing(nlp):
     assert q["text"] == "the nominee could not be stopped" and q["speaker"] == "Republican leaders"
 
 
+def test_would_like_to(nlp):
+    (q,) = quotes_of(nlp, "Many Republicans would like to see Ryan run for president.")
+    assert (q["text"], q["speaker"], q["cue"]) == ("to see Ryan run for president", "Many Republicans", "like")
+
+
 def test_regarded_as(nlp):
     (q,) = quotes_of(nlp, "At this moment, Rubio is seen as the strongest candidate in the field.")
     assert q["text"].startswith("Rubio is seen as the strongest candidate") and q["speaker"] is None

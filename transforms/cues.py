@@ -30,6 +30,7 @@ point charge affirm reaffirm underscore clarify confess hear decide determine di
 INFINITIVE = set("""
 vow promise pledge refuse decline threaten plan seek want hope agree urge ask tell warn expect claim decide
 intend offer propose demand prefer wish vote call advise order encourage push pressure invite remind
+like love aim
 """.split())
 
 OBJECT = set("""
