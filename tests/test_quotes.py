@@ -347,6 +347,17 @@ def test_would_like_to(nlp):
     assert (q["text"], q["speaker"], q["cue"]) == ("to see Ryan run for president", "Many Republicans", "like")
 
 
+def test_made_it_clear(nlp):
+    (q,) = quotes_of(nlp, "Jane Sanders made it clear that her husband's supporters would not simply fall in line.")
+    assert (q["text"], q["speaker"], q["cue"]) == ("her husband's supporters would not simply fall in line",
+                                                   "Jane Sanders", "made clear")
+
+
+def test_reportedly_attributes_to_no_one(nlp):
+    (q,) = quotes_of(nlp, "The FBI is reportedly making arrangements to interview the former secretary.")
+    assert q["speaker"] is None and q["cue"] == "reportedly" and q["text"].startswith("The FBI is reportedly making")
+
+
 def test_regarded_as(nlp):
     (q,) = quotes_of(nlp, "At this moment, Rubio is seen as the strongest candidate in the field.")
     assert q["text"].startswith("Rubio is seen as the strongest candidate") and q["speaker"] is None

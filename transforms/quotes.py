@@ -57,6 +57,8 @@ SUBORDINATORS = {"as", "when", "because", "after", "before", "while", "since", "
                  "whereas", "once"}
 # One-word answers a reporting verb can take as its whole content: "said yes", "says so".
 ANSWERS = {"yes", "no", "so"}
+# Adverbs that attribute a clause to unnamed sources: "Clinton has reportedly amassed the delegates".
+HEARSAY = {"reportedly", "allegedly", "reputedly", "purportedly"}
 MIN_DIRECT_WORDS = 4
 MIN_REPORTED_WORDS = 1
 _OPEN_MARKS = "“\"«„'`"
@@ -233,6 +235,10 @@ def reported_candidate(tok: Token) -> Candidate | None:
         return _seems(tok)
     if low in STANCE_WORDS:
         return _stance(tok)
+    if low in HEARSAY and tok.dep_ == "advmod":
+        return _hearsay(tok)
+    if low == "clear" and tok.head.lower_ in ("make", "makes", "made", "making"):
+        return _made_clear(tok)
     lemma = cue_lemma(low)
     if lemma is None or tok.dep_ not in VERBAL:
         return None
@@ -273,6 +279,31 @@ def _stance(word: Token) -> Candidate | None:
     if span is None:
         return None
     return Candidate(Attribution(word, f"{word.text} {prep.text}", mention_span(holder)), span[0], span[1], "stance")
+
+
+def _hearsay(adverb: Token) -> Candidate | None:
+    """'Clinton has reportedly amassed the delegates': the clause is attributed to no one in particular."""
+    clause = adverb.head
+    if clause.dep_ not in VERBAL or not any(c.dep_ in ("nsubj", "nsubjpass") for c in clause.children):
+        return None
+    span = _trim(adverb.doc, list(clause.subtree), tight=True)
+    if span is None:
+        return None
+    return Candidate(Attribution(adverb, adverb.text, None), span[0], span[1], "hearsay")
+
+
+def _made_clear(clear: Token) -> Candidate | None:
+    """'Jane Sanders made it clear that her husband's supporters won't simply fall in line'."""
+    made = clear.head
+    content = next((c for c in [*clear.children, *made.children] if c.i > clear.i and c.dep_ in ("ccomp", "advcl")
+                    and any(g.dep_ == "mark" and g.lower_ == "that" for g in c.children)), None)
+    subj = next((c for c in made.children if c.dep_ == "nsubj"), None)
+    if content is None or subj is None or subj.lower_ in NON_SPEAKERS | RELATIVE | {"it"}:
+        return None
+    span = _trim(clear.doc, list(content.subtree))
+    if span is None:
+        return None
+    return Candidate(Attribution(clear, f"{made.text} clear", mention_span(subj, made)), span[0], span[1], "clause")
 
 
 def _stray_subject(cue: Token) -> Attribution | None:
