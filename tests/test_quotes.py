@@ -297,6 +297,8 @@ def test_object_content_stops_before_the_verbs_adjuncts(nlp):
 def test_stance_verbs_take_their_object(nlp):
     (q,) = quotes_of(nlp, "Billionaire Mark Cuban backed Barack Obama in 2008.")
     assert (q["text"], q["speaker"], q["cue"]) == ("Barack Obama", "Billionaire Mark Cuban", "backed")
+    (q,) = quotes_of(nlp, "A judge in Ohio issued a ruling on the early voting rules.")
+    assert (q["text"], q["speaker"]) == ("a ruling on the early voting rules", "A judge in Ohio")
 
 
 def test_unquoted_fragment_before_a_cue_is_no_report(nlp):

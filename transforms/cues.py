@@ -39,7 +39,7 @@ mock tout describe propose decry condemn blame oppose express mention discuss hi
 predict confirm acknowledge admit recall recount suggest call accuse credit thank applaud welcome
 lament tweet post release decline refuse demand offer urge recommend
 echo list repeat remember portray deem show
-support back favor favour embrace champion name
+support back favor favour embrace champion name issue
 """.split())
 
 PREPS: dict[str, tuple[str, ...]] = {
