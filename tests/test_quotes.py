@@ -344,6 +344,13 @@ def test_more_verbs_of_saying_and_knowing(nlp):
     assert q["text"] == "the nominee could not be stopped" and q["speaker"] == "Republican leaders"
 
 
+def test_stance_verbs_with_a_preposition(nlp):
+    (q,) = quotes_of(nlp, "Rubio distanced himself from the billionaire's remarks.")
+    assert (q["text"], q["speaker"], q["cue"]) == ("the billionaire's remarks", "Rubio", "distanced from")
+    (q,) = quotes_of(nlp, "The senator congratulated Clinton on her victory.")
+    assert q["text"].startswith("Clinton") and q["cue"] == "congratulated"
+
+
 def test_would_like_to(nlp):
     (q,) = quotes_of(nlp, "Many Republicans would like to see Ryan run for president.")
     assert (q["text"], q["speaker"], q["cue"]) == ("to see Ryan run for president", "Many Republicans", "like")

@@ -25,12 +25,13 @@ doubt show find mention muse scoff brag propose recommend demand threaten questi
 acknowledge concur guess figure reason surmise theorize posit opine exclaim shout yell chant read proclaim
 echo repeat remember continue realize realise understand assume recognize recognise signal
 point charge affirm reaffirm underscore clarify confess hear decide determine discover notice
+project convince persuade
 """.split())
 
 INFINITIVE = set("""
 vow promise pledge refuse decline threaten plan seek want hope agree urge ask tell warn expect claim decide
 intend offer propose demand prefer wish vote call advise order encourage push pressure invite remind
-like love aim
+like love aim convince persuade
 """.split())
 
 OBJECT = set("""
@@ -40,6 +41,8 @@ predict confirm acknowledge admit recall recount suggest call accuse credit than
 lament tweet post release decline refuse demand offer urge recommend
 echo list repeat remember portray deem show
 support back favor favour embrace champion name issue
+reference rebuke assail lambaste deride bemoan invoke retweet email outline detail congratulate request rebut liken
+articulate document
 """.split())
 
 PREPS: dict[str, tuple[str, ...]] = {
@@ -65,6 +68,15 @@ PREPS: dict[str, tuple[str, ...]] = {
     "think": ("about",),
     "respond": ("to",),
     "boast": ("about", "of"),
+    "lash": ("at", "against"),
+    "distance": ("from",),
+    "side": ("with", "against"),
+    "balk": ("at",),
+    "spar": ("with", "over"),
+    "weigh": ("on",),
+    "acquiesce": ("to",),
+    "press": ("for",),
+    "apologize": ("for",),
     "brag": ("about",),
 }
 
@@ -87,7 +99,7 @@ STANCE_WORDS: dict[str, tuple[str, ...]] = {
 
 # Verbs whose object is the person addressed ("told reporters"), never the content.
 ADDRESSEE = {"tell", "inform", "assure", "reassure", "advise", "ask", "urge", "warn", "remind", "encourage",
-             "invite", "order", "push", "pressure"}
+             "invite", "order", "push", "pressure", "convince", "persuade"}
 # Cues that are too common as plain verbs to count without a content clause of their own.
 BELIEF = {"believe", "think", "hope", "fear", "worry", "expect", "feel", "know", "suspect", "doubt", "add", "call",
           "point", "question", "wonder", "answer", "post", "write", "counter", "continue", "show", "find", "learn",
