@@ -351,6 +351,13 @@ def test_stance_verbs_with_a_preposition(nlp):
     assert q["text"].startswith("Clinton") and q["cue"] == "congratulated"
 
 
+def test_noun_of_saying_with_a_that_clause(nlp):
+    quotes = quotes_of(nlp, "Trump's assertion that Obama founded ISIS was false.")
+    assert [(q["text"], q["speaker"], q["cue"]) for q in quotes] == [("Obama founded ISIS", "Trump's", "assertion")]
+    (q,) = quotes_of(nlp, "Critics made the claim that the deal was illegal.")
+    assert (q["text"], q["speaker"]) == ("the deal was illegal", "Critics")
+
+
 def test_would_like_to(nlp):
     (q,) = quotes_of(nlp, "Many Republicans would like to see Ryan run for president.")
     assert (q["text"], q["speaker"], q["cue"]) == ("to see Ryan run for president", "Many Republicans", "like")

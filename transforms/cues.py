@@ -97,6 +97,19 @@ STANCE_WORDS: dict[str, tuple[str, ...]] = {
     "concerned": ("about",), "optimistic": ("about",),
 }
 
+# Nouns that carry a that-clause as their content ("Trump's assertion that Obama founded ISIS"), and the light
+# verbs whose subject holds it ("critics made the claim that ...").
+CLAIM_NOUNS = set("""
+claim claims assertion assertions assumption suggestion belief beliefs complaint complaints allegation allegations
+accusation accusations argument arguments warning warnings promise insistence contention charge charges prediction
+admission fear fears hope hopes view conviction
+""".split())
+LIGHT_VERBS = set("""
+make makes made making voice voices voiced voicing express expresses expressed expressing repeat repeats repeated
+repeating raise raises raised raising offer offers offered offering issue issues issued issuing reiterate reiterates
+reiterated reiterating renew renews renewed renewing have has had share shares shared
+""".split())
+
 # Verbs whose object is the person addressed ("told reporters"), never the content.
 ADDRESSEE = {"tell", "inform", "assure", "reassure", "advise", "ask", "urge", "warn", "remind", "encourage",
              "invite", "order", "push", "pressure", "convince", "persuade"}

@@ -25,9 +25,11 @@ from spacy.tokens import Doc, Span, Token
 from transforms.cues import (
     ADDRESSEE,
     BELIEF,
+    CLAIM_NOUNS,
     CLAUSE,
     COGNITION,
     INFINITIVE,
+    LIGHT_VERBS,
     OBJECT,
     PREPS,
     REGARD,
@@ -235,6 +237,8 @@ def reported_candidate(tok: Token) -> Candidate | None:
         return _seems(tok)
     if low in STANCE_WORDS:
         return _stance(tok)
+    if low in CLAIM_NOUNS and tok.dep_ not in VERBAL:
+        return _claim(tok)
     if low in HEARSAY and tok.dep_ == "advmod":
         return _hearsay(tok)
     if low == "clear" and tok.head.lower_ in ("make", "makes", "made", "making"):
@@ -279,6 +283,24 @@ def _stance(word: Token) -> Candidate | None:
     if span is None:
         return None
     return Candidate(Attribution(word, f"{word.text} {prep.text}", mention_span(holder)), span[0], span[1], "stance")
+
+
+def _claim(noun: Token) -> Candidate | None:
+    """'Trump's assertion that Obama founded ISIS', 'critics made the claim that the deal was illegal': the
+    that-clause of a noun of saying, held by the noun's possessor or by the subject of a light verb."""
+    content = next((c for c in noun.children if c.i > noun.i and c.dep_ in ("acl", "ccomp")
+                    and any(g.dep_ == "mark" and g.lower_ == "that" for g in c.children)), None)
+    if content is None:
+        return None
+    holder = next((c for c in noun.children if c.dep_ == "poss"), None)
+    if holder is None and noun.dep_ == "dobj" and noun.head.lower_ in LIGHT_VERBS:
+        holder = next((c for c in noun.head.children if c.dep_ == "nsubj"), None)
+    if holder is None or holder.lower_ in NON_SPEAKERS | RELATIVE | {"it"}:
+        return None
+    span = _trim(noun.doc, list(content.subtree))
+    if span is None:
+        return None
+    return Candidate(Attribution(noun, noun.text, mention_span(holder)), span[0], span[1], "claim")
 
 
 def _hearsay(adverb: Token) -> Candidate | None:
