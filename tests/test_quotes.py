@@ -358,6 +358,16 @@ def test_noun_of_saying_with_a_that_clause(nlp):
     assert (q["text"], q["speaker"]) == ("the deal was illegal", "Critics")
 
 
+def test_noun_of_intention_with_an_infinitive(nlp):
+    quotes = quotes_of(nlp, "Clinton's pledge to raise the minimum wage won applause.")
+    assert [(q["text"], q["speaker"], q["cue"]) for q in quotes] == [
+        ("to raise the minimum wage", "Clinton's", "pledge")]
+
+
+def test_passive_relative_clause_reports_nothing(nlp):
+    assert quotes_of(nlp, "Clinton, who is expected to win the nomination, spoke in Ohio.") == []
+
+
 def test_would_like_to(nlp):
     (q,) = quotes_of(nlp, "Many Republicans would like to see Ryan run for president.")
     assert (q["text"], q["speaker"], q["cue"]) == ("to see Ryan run for president", "Many Republicans", "like")

@@ -104,6 +104,11 @@ claim claims assertion assertions assumption suggestion belief beliefs complaint
 accusation accusations argument arguments warning warnings promise insistence contention charge charges prediction
 admission fear fears hope hopes view conviction
 """.split())
+# Nouns of intention that carry a to-infinitive: "his decision to run", "Clinton's pledge to raise wages".
+INTENT_NOUNS = set("""
+promise promises pledge pledges vow vows plan plans decision refusal call calls threat threats offer proposal
+demand demands desire intention willingness bid
+""".split())
 LIGHT_VERBS = set("""
 make makes made making voice voices voiced voicing express expresses expressed expressing repeat repeats repeated
 repeating raise raises raised raising offer offers offered offering issue issues issued issuing reiterate reiterates

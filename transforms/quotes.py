@@ -29,6 +29,7 @@ from transforms.cues import (
     CLAUSE,
     COGNITION,
     INFINITIVE,
+    INTENT_NOUNS,
     LIGHT_VERBS,
     OBJECT,
     PREPS,
@@ -233,11 +234,11 @@ def reported_candidate(tok: Token) -> Candidate | None:
         return _according(tok)
     if low == "in" and tok.dep_ == "prep":
         return _poll_in(tok)
-    if low in SEEM and tok.dep_ in VERBAL:
-        return _seems(tok)
+    if low in SEEM and tok.dep_ in VERBAL and tok.dep_ != "relcl":
+        return _seems(tok)  # but not 'a plan which seemed doomed': a description, not an impression
     if low in STANCE_WORDS:
         return _stance(tok)
-    if low in CLAIM_NOUNS and tok.dep_ not in VERBAL:
+    if (low in CLAIM_NOUNS or low in INTENT_NOUNS) and tok.dep_ not in VERBAL:
         return _claim(tok)
     if low in HEARSAY and tok.dep_ == "advmod":
         return _hearsay(tok)
@@ -249,7 +250,8 @@ def reported_candidate(tok: Token) -> Candidate | None:
     if tok.dep_ == "advmod" and not low.endswith("ing"):
         return None
     if any(c.dep_ in ("nsubjpass", "auxpass") for c in tok.children):
-        return _passive(tok, lemma)
+        # 'Clinton, who is expected to win, ...': a passive relative clause describes, it reports nothing
+        return _passive(tok, lemma) if tok.dep_ != "relcl" else None
     found = _complement(tok, lemma)
     if found is None:
         return None
@@ -288,8 +290,10 @@ def _stance(word: Token) -> Candidate | None:
 def _claim(noun: Token) -> Candidate | None:
     """'Trump's assertion that Obama founded ISIS', 'critics made the claim that the deal was illegal': the
     that-clause of a noun of saying, held by the noun's possessor or by the subject of a light verb."""
-    content = next((c for c in noun.children if c.i > noun.i and c.dep_ in ("acl", "ccomp")
-                    and any(g.dep_ == "mark" and g.lower_ == "that" for g in c.children)), None)
+    low = noun.lower_
+    content = next((c for c in noun.children if c.i > noun.i and c.dep_ in ("acl", "ccomp") and any(
+        g.dep_ == "mark" and g.lower_ == "that" and low in CLAIM_NOUNS or g.dep_ == "aux" and g.lower_ == "to"
+        and low in INTENT_NOUNS for g in c.children)), None)
     if content is None:
         return None
     holder = next((c for c in noun.children if c.dep_ == "poss"), None)
@@ -297,7 +301,8 @@ def _claim(noun: Token) -> Candidate | None:
         holder = next((c for c in noun.head.children if c.dep_ == "nsubj"), None)
     if holder is None or holder.lower_ in NON_SPEAKERS | RELATIVE | {"it"}:
         return None
-    span = _trim(noun.doc, list(content.subtree))
+    tokens = list(content.subtree)
+    span = _trim(noun.doc, tokens if low in CLAIM_NOUNS else [t for t in tokens if t.i >= content.left_edge.i])
     if span is None:
         return None
     return Candidate(Attribution(noun, noun.text, mention_span(holder)), span[0], span[1], "claim")
