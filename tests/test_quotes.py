@@ -368,6 +368,17 @@ def test_passive_relative_clause_reports_nothing(nlp):
     assert quotes_of(nlp, "Clinton, who is expected to win the nomination, spoke in Ohio.") == []
 
 
+def test_passive_stance_with_its_reason(nlp):
+    (q,) = quotes_of(nlp, "Mr. Sanders has been criticized for offering vague responses to questions.")
+    assert q["speaker"] is None and q["cue"] == "criticized"
+    assert q["text"].startswith("Mr. Sanders") and q["text"].endswith("vague responses to questions")
+
+
+def test_said_the_same(nlp):
+    quotes = quotes_of(nlp, "While 86 percent had a favorable opinion of Clinton, 43 said the same for Sanders.")
+    assert [(q["text"], q["speaker"]) for q in quotes] == [("the same for Sanders", "43")]
+
+
 def test_would_like_to(nlp):
     (q,) = quotes_of(nlp, "Many Republicans would like to see Ryan run for president.")
     assert (q["text"], q["speaker"], q["cue"]) == ("to see Ryan run for president", "Many Republicans", "like")

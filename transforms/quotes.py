@@ -375,6 +375,10 @@ def _passive(cue: Token, lemma: str) -> Candidate | None:
                      for g in c.children if g.dep_ in ("pobj", "pcomp")), None)
     speaker = mention_span(by) if by is not None else None
     as_what = _regarded_as(cue) if lemma in REGARD else None
+    if as_what is None and lemma in OBJECT and by is None:
+        # "Sanders has been criticized for offering vague answers", "was widely criticized as sloppy"
+        as_what = next((c for c in cue.children if c.i > cue.i and c.dep_ == "prep" and c.lower_ in ("as", "for")),
+                       None)
     if subj is not None and as_what is not None:
         tokens = list(subj.subtree) + list(as_what.subtree)  # "Rubio is seen as the favourite"
     elif lemma == "expect" and subj is not None and comp is not None and comp.dep_ == "xcomp":
@@ -432,6 +436,9 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
                    and c.lower_ in ANSWERS), None)
     if answer is not None:
         return [answer], extra, "clause"  # "46 percent said yes", "they said so"
+    same = next((c for c in kids if c.i > cue.i and c.dep_ == "dobj" and c.lower_ == "same"), None)
+    if same is not None:
+        return _object_phrase(cue, same), extra, "object"  # "43 percent said the same of Sanders"
     that = _that_clause(cue)
     if that is not None:
         return list(that.subtree), extra, "clause"
