@@ -250,8 +250,9 @@ def reported_candidate(tok: Token) -> Candidate | None:
     if tok.dep_ == "advmod" and not low.endswith("ing"):
         return None
     if any(c.dep_ in ("nsubjpass", "auxpass") for c in tok.children):
-        # 'Clinton, who is expected to win, ...': a passive relative clause describes, it reports nothing
-        return _passive(tok, lemma) if tok.dep_ != "relcl" else None
+        # 'the deal, which was announced on Friday, ...': a passive relative clause describes, it reports
+        # nothing (but 'who is expected to win' is a forecast)
+        return _passive(tok, lemma) if tok.dep_ != "relcl" or lemma == "expect" else None
     found = _complement(tok, lemma)
     if found is None:
         return None
