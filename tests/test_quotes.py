@@ -379,6 +379,11 @@ def test_said_the_same(nlp):
     assert [(q["text"], q["speaker"]) for q in quotes] == [("the same for Sanders", "43")]
 
 
+def test_called_for_someone_to_act(nlp):
+    (q,) = quotes_of(nlp, "In December, the prince called for Trump to drop out of the race.")
+    assert (q["text"], q["speaker"], q["cue"]) == ("Trump to drop out of the race", "the prince", "called for")
+
+
 def test_would_like_to(nlp):
     (q,) = quotes_of(nlp, "Many Republicans would like to see Ryan run for president.")
     assert (q["text"], q["speaker"], q["cue"]) == ("to see Ryan run for president", "Many Republicans", "like")

@@ -412,6 +412,12 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
     if xcomps and (lemma in INFINITIVE or lemma in CLAUSE and lemma not in ADDRESSEE | BELIEF):
         return _rest_of_phrase(cue, xcomps[0]), extra, "infinitive"
     preps = PREPS.get(lemma, ())
+    if "for" in preps:
+        for c in kids:
+            mark = next((g for g in c.children if g.dep_ == "mark" and g.lower_ == "for"), None)
+            if c.dep_ == "advcl" and c.i > cue.i and mark is not None:
+                # "called for Trump to drop out", parsed as a clause opened by "for"
+                return [t for t in c.subtree if t.i != mark.i], extra + [mark], "prep"
     if preps:
         for c in kids:
             if c.dep_ == "prep" and c.i > cue.i and c.lower_ in preps:
