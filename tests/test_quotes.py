@@ -384,6 +384,13 @@ def test_called_for_someone_to_act(nlp):
     assert (q["text"], q["speaker"], q["cue"]) == ("Trump to drop out of the race", "the prince", "called for")
 
 
+def test_wants_and_expects_an_object(nlp):
+    (q,) = quotes_of(nlp, "Florida elections officials are expecting a record turnout of more than 4 million voters.")
+    assert q["text"] == "a record turnout of more than 4 million voters" and q["cue"] == "expecting"
+    (q,) = quotes_of(nlp, "The senator wants a revolution in how campaigns are financed.")
+    assert q["text"].startswith("a revolution") and q["speaker"] == "The senator"
+
+
 def test_would_like_to(nlp):
     (q,) = quotes_of(nlp, "Many Republicans would like to see Ryan run for president.")
     assert (q["text"], q["speaker"], q["cue"]) == ("to see Ryan run for president", "Many Republicans", "like")

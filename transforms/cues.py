@@ -42,7 +42,7 @@ lament tweet post release decline refuse demand offer urge recommend
 echo list repeat remember portray deem show
 support back favor favour embrace champion name issue
 reference rebuke assail lambaste deride bemoan invoke retweet email outline detail congratulate request rebut liken
-articulate document
+articulate document expect want
 """.split())
 
 PREPS: dict[str, tuple[str, ...]] = {
