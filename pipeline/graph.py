@@ -17,7 +17,7 @@ from pipeline import __version__
 from transforms.beam_steps import ENTITIES, ERRORS, QUOTES, AnnotateArticles, CleanArticle, ParseInput
 from transforms.dedup import DUPLICATES, DeduplicateBatch
 from transforms.near_duplicates import DEFAULT_THRESHOLD, MarkNearDuplicates
-from transforms.nlp_model import DEFAULT_COMPONENTS, DEFAULT_MODEL
+from transforms.nlp_defaults import DEFAULT_COMPONENTS, DEFAULT_MODEL
 from transforms.windowing import InGlobalWindow
 
 

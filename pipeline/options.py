@@ -10,7 +10,7 @@ import os
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from transforms.nlp_model import DEFAULT_COMPONENTS, DEFAULT_MODEL
+from transforms.nlp_defaults import DEFAULT_COMPONENTS, DEFAULT_MODEL
 
 LOCAL_RUNNER = "local"
 

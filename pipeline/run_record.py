@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import platform
+from importlib import metadata
 from typing import Any
 
 import apache_beam as beam
@@ -21,11 +22,9 @@ COUNTED = ("inputs", "articles", "errors", "duplicates")
 
 
 def versions() -> dict[str, str]:
-    import pyarrow
-    import spacy
-
-    return {"pipeline": __version__, "apache_beam": beam.__version__, "spacy": spacy.__version__,
-            "pyarrow": pyarrow.__version__, "python": platform.python_version()}
+    """Installed versions, read from package metadata (importing spaCy only for this would slow launches)."""
+    return {"pipeline": __version__, "apache_beam": beam.__version__, "spacy": metadata.version("spacy"),
+            "pyarrow": metadata.version("pyarrow"), "python": platform.python_version()}
 
 
 def reconciles(counts: dict[str, int]) -> bool:

@@ -10,7 +10,7 @@ import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-import transforms.beam_steps as beam_steps
+import transforms.annotate as annotate
 from pipeline.graph import GraphConfig, ProcessArticles
 
 
@@ -22,14 +22,14 @@ def _inputs():
 
 
 def test_a_crash_in_the_rules_dead_letters_only_that_article(monkeypatch):
-    real = beam_steps.rows_from_doc
+    real = annotate.rows_from_doc
 
     def crashing(doc):
         if "POISON" in doc.text:
             raise RuntimeError("simulated bug in the quote rules")
         return real(doc)
 
-    monkeypatch.setattr(beam_steps, "rows_from_doc", crashing)
+    monkeypatch.setattr(annotate, "rows_from_doc", crashing)  # AnnotateArticles looks it up per batch
     with TestPipeline(runner="FnApiRunner") as p:
         out = p | beam.Create(_inputs()) | ProcessArticles(GraphConfig())
         assert_that(out["articles"] | "ids" >> beam.Map(lambda r: r["article_id"]), equal_to(["a0", "a2"]),

