@@ -391,6 +391,11 @@ def test_wants_and_expects_an_object(nlp):
     assert q["text"].startswith("a revolution") and q["speaker"] == "The senator"
 
 
+def test_participle_or_as_clause_does_not_report_the_main_clause(nlp):
+    quotes = quotes_of(nlp, "Trump rode the will of the crowd as he replied.")
+    assert [q for q in quotes if q["cue"] == "replied"] == []
+
+
 def test_would_like_to(nlp):
     (q,) = quotes_of(nlp, "Many Republicans would like to see Ryan run for president.")
     assert (q["text"], q["speaker"], q["cue"]) == ("to see Ryan run for president", "Many Republicans", "like")

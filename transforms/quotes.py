@@ -456,8 +456,10 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
         # "As the paper noted, it is surprising ...": the main clause is what was reported
         skip = set(t.i for t in cue.subtree)
         return [t for t in list(cue.head.subtree) if t.i not in skip and t.i > cue.i], extra, "clause-around"
-    if cue.dep_ == "parataxis" or cue.dep_ in ("ccomp", "advcl") and cue.head.i < cue.i and lemma not in BELIEF:
-        # "..., he said." and "The plan, he said, will fail.": the clause around the cue
+    if cue.dep_ == "parataxis" or cue.dep_ in ("ccomp", "advcl") and cue.head.i < cue.i and lemma not in BELIEF and (
+            any(c.dep_ == "nsubj" for c in kids) and not any(c.dep_ == "mark" for c in kids)):
+        # "..., he said." and "The plan, he said, will fail.": the clause around the cue, when the cue is a
+        # clause of its own (not '... as he replied', nor '..., tweeting at him')
         skip = set(t.i for t in cue.subtree)
         return [t for t in list(cue.head.subtree) if t.i not in skip], extra, "clause-around"
     subj = next((c for c in kids if c.dep_ in SUBJECTS and c.i < cue.i), None)
