@@ -7,7 +7,7 @@ import re
 import time
 
 import apache_beam as beam
-from apache_beam.pvalue import AsSingleton
+from apache_beam.pvalue import AsDict, AsSingleton
 
 from pipeline.backfill import staging_root, swap_partitions, with_partition
 from pipeline.graph import GraphConfig, ProcessArticles
@@ -66,15 +66,18 @@ def build_batch(p: beam.Pipeline, patterns: list[str], output: str, config: Grap
         "quotes": tables["quotes"],
         **extra_counts,
     }
-    counts = {
-        name: AsSingleton(pcoll | f"Count {name}" >> beam.combiners.Count.Globally())
-        for name, pcoll in counted.items()
-    }
+    # One keyed count instead of one Count.Globally per table: fewer transforms to build and stages to run.
+    counts = AsDict(
+        [pcoll | f"Name {name}" >> beam.Map(lambda _, name=name: name) for name, pcoll in counted.items()]
+        | "Counted" >> beam.Flatten()
+        | "Count" >> beam.combiners.Count.PerElement()
+    )
     base = {"run_id": run_id, "run_key": run_key, "inputs": list(patterns), "output": output,
             "mode": "batch", "model": config.model, "components": list(config.components),
             "versions": versions()}
 
-    def finish(_, files, **count_values):
+    def finish(_, files, counted_values):
+        count_values = {name: counted_values.get(name, 0) for name in counted}
         if partition_date:
             swapped = swap_partitions(output, run_id, partition_date)
             replaced = sum(t["removed"] for t in swapped.values())
@@ -86,4 +89,4 @@ def build_batch(p: beam.Pipeline, patterns: list[str], output: str, config: Grap
         yield write_record(output, record)
 
     _ = p | "Run record start" >> beam.Create([None]) | "Run record" >> beam.FlatMap(
-        finish, files=AsSingleton(paths), **counts)
+        finish, files=AsSingleton(paths), counted_values=counts)
