@@ -104,7 +104,6 @@ class AnnotateArticles(beam.DoFn):
         # The model's objects live as long as the worker: move them out of the collector's sight,
         # or every full collection rescans them (about 5% of the spaCy step's CPU time).
         gc.freeze()
-        self.batches = 0
 
     def process(self, batch: list[dict[str, Any]]):
         from transforms.annotate import rows_from_doc

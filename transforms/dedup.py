@@ -19,7 +19,7 @@ from apache_beam.transforms.window import GlobalWindows
 from apache_beam.typehints import KV
 from apache_beam.utils.timestamp import Duration, Timestamp
 
-from transforms.near_duplicates import lsh_member, near_copy_originals
+from transforms.near_duplicates import lsh_member, mark_copy, near_copy_originals
 from transforms.windowing import restore_windowing
 
 DUPLICATES = "duplicates"
@@ -67,10 +67,8 @@ def key_record(row: dict[str, Any], with_signature: bool) -> dict[str, Any]:
 
 def _keep_unique(row: dict[str, Any], dropped: dict[str, str], originals: dict[str, tuple] | None = None):
     """The row unless it lost an exact-duplicate decision; near-copies get duplicate_of."""
-    if row["source_uri"] in dropped:
-        return
-    original = originals.get(row["article_id"]) if originals else None
-    yield dict(row, duplicate_of=original[1]) if original else row
+    if row["source_uri"] not in dropped:
+        yield mark_copy(row, originals) if originals else row
 
 
 class DeduplicateBatch(beam.PTransform):

@@ -156,12 +156,18 @@ def _mark(item):
         yield row
 
 
+def checked_threshold(threshold: float) -> float:
+    if not 0 < threshold <= 1:
+        raise ValueError("the near-duplicate threshold must be in (0, 1]")
+    return threshold
+
+
 def lsh_member(row: dict[str, Any]) -> tuple[tuple, str, bytes] | None:
     """(order, article_id, signature bytes) of an article, or None when it is too short to compare.
 
     Small (about 600 bytes), so the search for copies can run on these instead of on whole rows."""
     sig = signature(row["text"])
-    return None if sig is None else (order_key(row), row["article_id"], sig.astype(np.uint32).tobytes())
+    return None if sig is None else (order_key(row), row["article_id"], sig.tobytes())
 
 
 class NearCopyEarlier(beam.PTransform):
@@ -171,9 +177,7 @@ class NearCopyEarlier(beam.PTransform):
 
     def __init__(self, threshold: float):
         super().__init__()
-        if not 0 < threshold <= 1:
-            raise ValueError("the near-duplicate threshold must be in (0, 1]")
-        self.threshold = threshold
+        self.threshold = checked_threshold(threshold)
 
     def expand(self, members):
         threshold = self.threshold
@@ -200,7 +204,7 @@ def near_copy_originals(members, threshold: float):
             | "Earliest original" >> beam.CombinePerKey(min))
 
 
-def _mark_from(row: dict[str, Any], originals: dict[str, tuple[Any, str]]) -> dict[str, Any]:
+def mark_copy(row: dict[str, Any], originals: dict[str, tuple[Any, str]]) -> dict[str, Any]:
     """The row, with duplicate_of set when it is a near-copy of an earlier article."""
     original = originals.get(row["article_id"])
     return dict(row, duplicate_of=original[1]) if original else row
@@ -211,15 +215,13 @@ class MarkNearDuplicates(beam.PTransform):
 
     def __init__(self, threshold: float = DEFAULT_THRESHOLD):
         super().__init__()
-        if not 0 < threshold <= 1:
-            raise ValueError("the near-duplicate threshold must be in (0, 1]")
-        self.threshold = threshold
+        self.threshold = checked_threshold(threshold)
 
     def expand(self, articles):
         members = articles | "Signatures" >> beam.FlatMap(lambda row: [m] if (m := lsh_member(row)) else [])
         if articles.is_bounded:
             originals = near_copy_originals(members, self.threshold)
-            return articles | "Mark copies" >> beam.Map(_mark_from, beam.pvalue.AsDict(originals))
+            return articles | "Mark copies" >> beam.Map(mark_copy, beam.pvalue.AsDict(originals))
         # A stream joins per window, so late rows are grouped and fire with their window's trigger.
         earlier = members | "Near copies" >> NearCopyEarlier(self.threshold)
         keyed = articles | "Key by id" >> beam.Map(lambda r: (r["article_id"], r))
