@@ -14,7 +14,7 @@ from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 
 from transforms.article import prepare_article
-from transforms.memory import release_free_memory
+from transforms.memory import keep_freed_memory_for_reuse, release_free_memory
 from transforms.parse import parse_input
 from transforms.records import METRICS_NAMESPACE, StageError, error_row, utcnow
 
@@ -90,6 +90,7 @@ class AnnotateArticles(beam.DoFn):
         self.batch_size = batch_size
         self.max_nlp_chars = max_nlp_chars
         self.nlp = None
+        self.model_version = model
         self.batches = 0
         self.nlp_ms = Metrics.counter(NAMESPACE, "annotate_spacy_ms")
         self.rows_ms = Metrics.counter(NAMESPACE, "annotate_rules_ms")
@@ -100,7 +101,10 @@ class AnnotateArticles(beam.DoFn):
         from transforms.nlp_model import load_model
 
         release_free_memory()  # what the earlier stages left behind in this worker, before the model
+        keep_freed_memory_for_reuse()
         self.nlp = load_model(self.model, self.components)
+        # Language.meta is rebuilt (labels of every component) on each access: read it once.
+        self.model_version = f"{self.nlp.meta.get('name')}-{self.nlp.meta.get('version')}"
         # The model's objects live as long as the worker: move them out of the collector's sight,
         # or every full collection rescans them (about 5% of the spaCy step's CPU time).
         gc.freeze()
@@ -144,7 +148,7 @@ class AnnotateArticles(beam.DoFn):
                 yield pvalue.TaggedOutput(ERRORS, error_row(row["_raw"], "annotate", _unexpected("annotate", exc)))
                 continue
             row["nlp_status"] = "ok"
-            row["model"] = f"{nlp.meta.get('name')}-{nlp.meta.get('version')}"
+            row["model"] = self.model_version
             for e in entities:
                 e.update(article_id=row["article_id"], dt=row["dt"])
                 yield pvalue.TaggedOutput(ENTITIES, e)

@@ -21,6 +21,7 @@ _CONTROL = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b\u200e\u200f\u2028\u2029\u2060\ufeff\ufffe\uffff]"
 )
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, normalization="NFC")  # built once, not per call
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _QUOTE_NORM = str.maketrans(
     {"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'}
@@ -166,7 +167,7 @@ class Cleaned:
 def normalise_unicode(text: str) -> str:
     """Fix mojibake (keeping curly quotes: they are quote-extraction signal), NFC, drop controls."""
     text = _SURROGATE.sub("", text)
-    text = ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC")
+    text = ftfy.fix_text(text, _FTFY)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text)
     return unicodedata.normalize("NFC", text)
@@ -265,7 +266,8 @@ def clean_text(text: str, title: str | None = None) -> Cleaned:
             result.authors.extend(a for a in _authors(byline.group(1)) if a not in result.authors)
             result.removed.append(("byline", para))
             continue
-        if title_key and paragraph_key(para) == title_key:
+        # a key is never shorter than its paragraph (spaces are already single), so most skip the key
+        if title_key and len(para) <= len(title_key) and paragraph_key(para) == title_key:
             result.removed.append(("title", para))
             continue
         if not kept and result.dateline is None:

@@ -28,6 +28,7 @@ from transforms.cues import (
     CLAIM_NOUNS,
     CLAUSE,
     COGNITION,
+    CUE_LEMMA,
     INFINITIVE,
     INTENT_NOUNS,
     LIGHT_VERBS,
@@ -62,6 +63,9 @@ SUBORDINATORS = {"as", "when", "because", "after", "before", "while", "since", "
 ANSWERS = {"yes", "no", "so"}
 # Adverbs that attribute a clause to unnamed sources: "Clinton has reportedly amassed the delegates".
 HEARSAY = {"reportedly", "allegedly", "reputedly", "purportedly"}
+# Every word reported_candidate can act on: any other token is rejected with one set lookup (most are).
+_TRIGGERS = frozenset().union(("according", "in", "clear"), SEEM, STANCE_WORDS, CLAIM_NOUNS, INTENT_NOUNS, HEARSAY,
+                               CUE_LEMMA)
 MIN_DIRECT_WORDS = 4
 MIN_REPORTED_WORDS = 1
 _OPEN_MARKS = "“\"«„'`"
@@ -230,6 +234,8 @@ def _univocal(quotes: list[Quote]) -> list[Quote]:
 def reported_candidate(tok: Token) -> Candidate | None:
     """The attribution a token introduces as a cue (source, content span), if it is one."""
     low = tok.lower_
+    if low not in _TRIGGERS:
+        return None
     if low == "according" and tok.dep_ == "prep":
         return _according(tok)
     if low == "in" and tok.dep_ == "prep":
