@@ -17,6 +17,8 @@ from pipeline.sinks import WritePartitionedBatch, ensure_dir, join, remove_stale
 from pipeline.sources import ReadArticleFiles
 from transforms.dedup import DUPLICATES
 
+# Tables that ProcessArticles gives as one list of rows per article in batch (fewer elements to move).
+LISTED = ("entities", "quotes")
 RUN_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -45,15 +47,17 @@ def build_batch(p: beam.Pipeline, patterns: list[str], output: str, config: Grap
         if not partition_date:  # a backfill's staging folders appear with its first file, not before
             ensure_dir(join(output, table))
     raw = p | "Read files" >> ReadArticleFiles(patterns, config.max_input_bytes)
-    tables = raw | "Process" >> ProcessArticles(config)
+    tables = raw | "Process" >> ProcessArticles(config, row_lists=True)
     extra_counts = {}
     if partition_date:
         extra_counts["published_other_day"] = tables["articles"] | "Published another day" >> beam.Filter(
             lambda row, day: row["dt"] != day, partition_date)
-        tables = {name: pcoll | f"File {name} under the day" >> beam.Map(with_partition, partition_date)
+        tables = {name: pcoll | f"File {name} under the day" >> (
+                      beam.Map(lambda rows, day: [with_partition(r, day) for r in rows], partition_date)
+                      if name in LISTED else beam.Map(with_partition, partition_date))
                   for name, pcoll in tables.items()}
     written = [
-        tables[name] | f"Write {name}" >> WritePartitionedBatch(write_root, name, file_key, shards)
+        tables[name] | f"Write {name}" >> WritePartitionedBatch(write_root, name, file_key, shards, name in LISTED)
         for name in TABLES
     ]
     paths = written | "All files" >> beam.Flatten() | "File list" >> beam.combiners.ToList()
@@ -68,9 +72,10 @@ def build_batch(p: beam.Pipeline, patterns: list[str], output: str, config: Grap
     }
     # One keyed count instead of one Count.Globally per table: fewer transforms to build and stages to run.
     counts = AsDict(
-        [pcoll | f"Name {name}" >> beam.Map(lambda _, name=name: name) for name, pcoll in counted.items()]
+        [pcoll | f"Name {name}" >> beam.Map(lambda e, name=name: (name, len(e) if name in LISTED else 1))
+         for name, pcoll in counted.items()]
         | "Counted" >> beam.Flatten()
-        | "Count" >> beam.combiners.Count.PerElement()
+        | "Count" >> beam.CombinePerKey(sum)
     )
     base = {"run_id": run_id, "run_key": run_key, "inputs": list(patterns), "output": output,
             "mode": "batch", "model": config.model, "components": list(config.components),

@@ -35,11 +35,13 @@ class GraphConfig:
 class ProcessArticles(beam.PTransform):
     """Raw inputs -> {'articles', 'entities', 'quotes', 'errors', 'duplicates'} PCollections of rows."""
 
-    def __init__(self, config: GraphConfig, dedup: beam.PTransform | None = None):
-        """dedup: the streaming dedup (DropRepeatedArticles); None for a bounded input."""
+    def __init__(self, config: GraphConfig, dedup: beam.PTransform | None = None, row_lists: bool = False):
+        """dedup: the streaming dedup (DropRepeatedArticles); None for a bounded input.
+        row_lists: 'entities' and 'quotes' hold one list of rows per article (see AnnotateArticles)."""
         super().__init__()
         self.config = config
         self.dedup = dedup
+        self.row_lists = row_lists
 
     def expand(self, raw_inputs):
         cfg = self.config
@@ -66,7 +68,7 @@ class ProcessArticles(beam.PTransform):
             spread
             | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=cfg.nlp_batch_size)
             | "Annotate" >> beam.ParDo(
-                AnnotateArticles(cfg.model, cfg.components, cfg.nlp_batch_size, cfg.max_nlp_chars)
+                AnnotateArticles(cfg.model, cfg.components, cfg.nlp_batch_size, cfg.max_nlp_chars, self.row_lists)
             ).with_outputs(ERRORS, ENTITIES, QUOTES, main="articles")
         )
         errors = (parsed[ERRORS], cleaned[ERRORS], annotated[ERRORS]) | "All errors" >> beam.Flatten()

@@ -9,6 +9,7 @@ files instead of adding rows, and readers never see a half-written file.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import posixpath
 import time
@@ -68,18 +69,23 @@ def write_parquet(table_name: str, rows: Iterable[dict], final_path: str) -> int
 
 
 class WritePartitionedBatch(beam.PTransform):
-    """Rows of one table -> one file per (dt partition, shard); outputs the paths written."""
+    """Rows of one table -> one file per (dt partition, shard); outputs the paths written.
 
-    def __init__(self, root: str, table: str, run_key: str, shards: int = 1):
+    row_lists: the elements are lists of rows of one article each (same dt and article_id), as
+    AnnotateArticles emits them in batch; they are grouped whole and flattened while writing."""
+
+    def __init__(self, root: str, table: str, run_key: str, shards: int = 1, row_lists: bool = False):
         super().__init__()
         self.root, self.table, self.run_key, self.shards = root, table, run_key, max(1, shards)
+        self.row_lists = row_lists
 
     def expand(self, rows):
-        root, table, run_key, shards = self.root, self.table, self.run_key, self.shards
+        root, table, run_key, shards, row_lists = self.root, self.table, self.run_key, self.shards, self.row_lists
 
-        def key(row: dict):
+        def key(element):
+            row = element[0] if row_lists else element
             shard = zlib.crc32((row.get("article_id") or row["source_uri"]).encode()) % shards if shards > 1 else 0
-            return (partition_of(row), shard), row
+            return (partition_of(row), shard), element
 
         write_ms = Metrics.counter(NAMESPACE, "write_ms")
 
@@ -87,7 +93,7 @@ class WritePartitionedBatch(beam.PTransform):
             (dt_value, shard), group = item
             path = join(partition_dir(root, table, dt_value), f"part-{run_key}-{shard:05d}.parquet")
             started = time.perf_counter()
-            write_parquet(table, group, path)
+            write_parquet(table, itertools.chain.from_iterable(group) if row_lists else group, path)
             write_ms.inc(int((time.perf_counter() - started) * 1000))
             yield path
 

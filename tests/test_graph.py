@@ -53,3 +53,25 @@ def test_errors_keep_the_whole_payload():
         assert_that(out["errors"] | beam.Map(lambda r: (r["payload"] == bad, "must be a string" in r["error"],
                                                           r["dt"] is not None)),
                     equal_to([(True, True, True)]))
+
+
+def test_row_lists_hold_the_same_rows_one_list_per_article():
+    """Batch asks for entities and quotes as one list per article; flattened, they are the same rows."""
+    second = dict(GOOD, id="a3", text="Tax rates rose on Friday.\n\n“We had no choice,” Treasurer Bo Park said.")
+    inputs = [raw(GOOD, "mem://1"), raw(second, "mem://8")]
+
+    def as_rows(pcoll, label):
+        return pcoll | label >> beam.Map(lambda r: json.dumps(r, sort_keys=True, default=str))
+
+    with TestPipeline(runner="FnApiRunner") as p:
+        src = p | beam.Create(inputs)
+        rows = src | "rows" >> ProcessArticles(GraphConfig())
+        lists = src | "lists" >> ProcessArticles(GraphConfig(), row_lists=True)
+        for table in ("entities", "quotes"):
+            per_list = lists[table] | f"{table} per list" >> beam.Map(lambda rs: len({r["article_id"] for r in rs}))
+            assert_that(per_list, equal_to([1, 1]), label=f"{table}: one article per list")
+            flat = as_rows(lists[table] | f"flatten {table}" >> beam.FlatMap(lambda rs: rs), f"{table} flat")
+            expected = beam.pvalue.AsList(as_rows(rows[table], f"{table} rows"))
+            matched = flat | f"{table} vs rows" >> beam.combiners.ToList() | f"{table} compare" >> beam.Map(
+                lambda got, want: sorted(got) == sorted(want) and len(got) > 0, expected)
+            assert_that(matched, equal_to([True]), label=f"{table}: same rows")

@@ -82,9 +82,13 @@ class AnnotateArticles(beam.DoFn):
 
     The model is loaded once per worker process in setup(). An article whose language is not the
     model's skips NER and quotes with the reason in `nlp_status` instead of producing garbage.
+    With row_lists, ENTITIES and QUOTES carry one list of rows per article (none when empty) instead
+    of one element per row: a batch job moves ~40 times fewer elements between its stages.
     """
 
-    def __init__(self, model: str, components: tuple[str, ...], batch_size: int, max_nlp_chars: int = 300_000):
+    def __init__(self, model: str, components: tuple[str, ...], batch_size: int, max_nlp_chars: int = 300_000,
+                 row_lists: bool = False):
+        self.row_lists = row_lists
         self.model = model
         self.components = tuple(components)
         self.batch_size = batch_size
@@ -149,12 +153,15 @@ class AnnotateArticles(beam.DoFn):
                 continue
             row["nlp_status"] = "ok"
             row["model"] = self.model_version
-            for e in entities:
-                e.update(article_id=row["article_id"], dt=row["dt"])
-                yield pvalue.TaggedOutput(ENTITIES, e)
-            for q in quotes:
-                q.update(article_id=row["article_id"], dt=row["dt"])
-                yield pvalue.TaggedOutput(QUOTES, q)
+            for tag, rows in ((ENTITIES, entities), (QUOTES, quotes)):
+                for r in rows:
+                    r.update(article_id=row["article_id"], dt=row["dt"])
+                if self.row_lists:
+                    if rows:
+                        yield pvalue.TaggedOutput(tag, rows)
+                else:
+                    for r in rows:
+                        yield pvalue.TaggedOutput(tag, r)
             yield self._article(row)
 
     def _article(self, row: dict[str, Any]) -> dict[str, Any]:
