@@ -21,7 +21,7 @@ _CONTROL = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b\u200e\u200f\u2028\u2029\u2060\ufeff\ufffe\uffff]"
 )
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-_FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, normalization="NFC")  # built once, not per call
+_FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, normalization="NFC", explain=False)  # built once, not per call
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _QUOTE_NORM = str.maketrans(
     {"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'}
