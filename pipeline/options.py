@@ -32,7 +32,7 @@ class NewsPipelineOptions(PipelineOptions):
             help="Comma-separated spaCy components to keep; all others are excluded at load time.")
         parser.add_argument(
             "--nlp_batch_size", type=int, default=32,
-            help="Articles per nlp.pipe batch in the annotate step.")
+            help="Most articles per nlp.pipe batch in the annotate step (Beam sizes the batches up to this).")
         parser.add_argument(
             "--max_input_bytes", type=int, default=20_000_000,
             help="Largest accepted input (after gunzip); larger inputs become errors rows.")

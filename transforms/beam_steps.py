@@ -23,7 +23,9 @@ ENTITIES = "entities"
 QUOTES = "quotes"
 LOG = logging.getLogger(__name__)
 NAMESPACE = METRICS_NAMESPACE
-TRIM_EVERY_BATCHES = 50  # parsing churns the heap: hand free pages back now and then (~1 ms each time)
+# Parsing fragments the heap: hand free pages back now and then. Not often: each trim also returns the
+# batch memory kept for reuse (keep_freed_memory_for_reuse), which the next batches fault in again.
+TRIM_EVERY_ARTICLES = 500
 
 
 def _unexpected(stage: str, exc: BaseException) -> str:
@@ -95,7 +97,7 @@ class AnnotateArticles(beam.DoFn):
         self.max_nlp_chars = max_nlp_chars
         self.nlp = None
         self.model_version = model
-        self.batches = 0
+        self.articles_since_trim = 0
         self.nlp_ms = Metrics.counter(NAMESPACE, "annotate_spacy_ms")
         self.rows_ms = Metrics.counter(NAMESPACE, "annotate_rules_ms")
 
@@ -132,8 +134,9 @@ class AnnotateArticles(beam.DoFn):
                 todo.append(row)
         if not todo:
             return
-        self.batches += 1
-        if self.batches % TRIM_EVERY_BATCHES == 0:
+        self.articles_since_trim += len(todo)
+        if self.articles_since_trim >= TRIM_EVERY_ARTICLES:
+            self.articles_since_trim = 0
             release_free_memory()
         started = time.perf_counter()
         try:
