@@ -10,15 +10,13 @@ import apache_beam as beam
 from apache_beam.pvalue import AsDict, AsSingleton
 
 from pipeline.backfill import staging_root, swap_partitions, with_partition
-from pipeline.graph import GraphConfig, ProcessArticles
+from pipeline.graph import ROW_LIST_TABLES, GraphConfig, ProcessArticles
 from pipeline.run_record import versions, write_record
 from pipeline.schemas import TABLES
 from pipeline.sinks import WritePartitionedBatch, ensure_dir, join, remove_stale
 from pipeline.sources import ReadArticleFiles
 from transforms.dedup import DUPLICATES
 
-# Tables that ProcessArticles gives as one list of rows per article in batch (fewer elements to move).
-LISTED = ("entities", "quotes")
 RUN_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -47,6 +45,7 @@ def build_batch(p: beam.Pipeline, patterns: list[str], output: str, config: Grap
         if not partition_date:  # a backfill's staging folders appear with its first file, not before
             ensure_dir(join(output, table))
     raw = p | "Read files" >> ReadArticleFiles(patterns, config.max_input_bytes)
+    # entities and quotes come as one list of rows per article: far fewer elements to move between stages
     tables = raw | "Process" >> ProcessArticles(config, row_lists=True)
     extra_counts = {}
     if partition_date:
@@ -54,10 +53,11 @@ def build_batch(p: beam.Pipeline, patterns: list[str], output: str, config: Grap
             lambda row, day: row["dt"] != day, partition_date)
         tables = {name: pcoll | f"File {name} under the day" >> (
                       beam.Map(lambda rows, day: [with_partition(r, day) for r in rows], partition_date)
-                      if name in LISTED else beam.Map(with_partition, partition_date))
+                      if name in ROW_LIST_TABLES else beam.Map(with_partition, partition_date))
                   for name, pcoll in tables.items()}
     written = [
-        tables[name] | f"Write {name}" >> WritePartitionedBatch(write_root, name, file_key, shards, name in LISTED)
+        tables[name] | f"Write {name}" >> WritePartitionedBatch(
+            write_root, name, file_key, shards, row_lists=name in ROW_LIST_TABLES)
         for name in TABLES
     ]
     paths = written | "All files" >> beam.Flatten() | "File list" >> beam.combiners.ToList()
@@ -72,7 +72,8 @@ def build_batch(p: beam.Pipeline, patterns: list[str], output: str, config: Grap
     }
     # One keyed count instead of one Count.Globally per table: fewer transforms to build and stages to run.
     counts = AsDict(
-        [pcoll | f"Name {name}" >> beam.Map(lambda e, name=name: (name, len(e) if name in LISTED else 1))
+        [pcoll | f"Name {name}" >> beam.Map(lambda e, name=name, listed=name in ROW_LIST_TABLES:
+                                             (name, len(e) if listed else 1))
          for name, pcoll in counted.items()]
         | "Counted" >> beam.Flatten()
         | "Count" >> beam.CombinePerKey(sum)

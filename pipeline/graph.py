@@ -20,6 +20,9 @@ from transforms.near_duplicates import DEFAULT_THRESHOLD, MarkNearDuplicates
 from transforms.nlp_defaults import DEFAULT_COMPONENTS, DEFAULT_MODEL
 from transforms.windowing import InGlobalWindow
 
+# The tables ProcessArticles(row_lists=True) gives as one list of rows per article.
+ROW_LIST_TABLES = (ENTITIES, QUOTES)
+
 
 @dataclasses.dataclass(frozen=True)
 class GraphConfig:
