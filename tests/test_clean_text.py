@@ -1,6 +1,14 @@
+import ftfy
 import pytest
 
-from transforms.clean_text import clean_text, drop_repeated_paragraphs, is_noise, split_paragraphs
+from transforms.clean_text import (
+    _FTFY,
+    clean_text,
+    drop_repeated_paragraphs,
+    fix_text_fast,
+    is_noise,
+    split_paragraphs,
+)
 from transforms.ids import article_id, content_hash, normalise_url
 
 
@@ -86,3 +94,20 @@ def test_relocated_caption_kept_once_but_repeated_structure_stays():
     steps = ["Drink 20 to 30 minutes before your workout please", "Energy shake"]
     day = ["Day one", *steps, "Lunch", "Day two", *steps, "Dinner"]
     assert drop_repeated_paragraphs(day) == day  # repeated with a neighbour: a meal plan, not a caption
+
+
+@pytest.mark.parametrize("text", [
+    "Plain ASCII, nothing to fix.\nSecond line.\n",
+    "He said “yes” – and left… ‘quietly’ — ok",
+    "caf\u00c3\u00a9 and \u00e2\u20ac\u0153quoted\u00e2\u20ac\u009d\nclean line",
+    "a &amp; b\n<p>x &amp; y</p>\nz &amp; w",
+    "fish &amp; chips\nno html here &lt;3",
+    "windows\r\nline\rbreaks\x1b[31m red\x1b[0m",
+    "ligature \ufb01ne, full\uff37idth, \u0085next, soft\u00adhyphen",
+    "",
+    "\n\n",
+    "x" * 50 + "\n" + "Â£5 and â€™",
+])
+def test_the_fast_ftfy_path_gives_ftfy_s_own_result(text):
+    """Lines ftfy would leave alone skip it; everything else goes through ftfy, as fix_text would."""
+    assert fix_text_fast(text) == ftfy.fix_text(text, _FTFY)

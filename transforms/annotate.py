@@ -11,10 +11,13 @@ from transforms.entities import extract_entities
 from transforms.quotes import extract_quotes
 
 
-def rows_from_doc(doc: Doc) -> tuple[list[dict], list[dict]]:
-    """(entity rows, quote rows) of one parsed article; offsets index doc.text."""
+def rows_from_doc(doc: Doc, text: str | None = None) -> tuple[list[dict], list[dict]]:
+    """(entity rows, quote rows) of one parsed article; offsets index doc.text.
+
+    text: the string the doc was made from, if at hand (spaCy keeps it exactly, and Doc.text
+    rebuilds it by joining every token)."""
     mentions = extract_entities(doc)
-    text = doc.text  # Doc.text joins every token: build it once, not once per quote
+    text = doc.text if text is None else text
     quotes = extract_quotes(doc, mentions, text)
     return [m.as_row() for m in mentions], [q.as_row(text) for q in quotes]
 

@@ -149,7 +149,7 @@ class AnnotateArticles(beam.DoFn):
                 if doc is None:
                     doc = nlp(row["text"])
                 started = time.perf_counter()
-                entities, quotes = rows_from_doc(doc)
+                entities, quotes = rows_from_doc(doc, row["text"])
                 self.rows_ms.inc(int((time.perf_counter() - started) * 1000))
             except Exception as exc:  # noqa: BLE001
                 yield pvalue.TaggedOutput(ERRORS, error_row(row["_raw"], "annotate", _unexpected("annotate", exc)))

@@ -77,13 +77,13 @@ def extract_entities(doc: Doc) -> list[Mention]:
             spans.append((tok.i, tok.i + 1, "PERSON"))
     spans.sort()
 
-    names = [_name_words(doc[start:end].text) for start, end, _ in spans]
+    texts = [doc[start:end].text for start, end, _ in spans]
+    names = [_name_words(text) for text in texts]
     full_at = [" ".join(w) if label == "PERSON" and _is_full_name(w) else None
                for (_, _, label), w in zip(spans, names, strict=True)]
     person_names = {f for f in full_at if f}
     canonical_of: list[str] = []
-    for k, ((start, end, label), words) in enumerate(zip(spans, names, strict=True)):
-        text = doc[start:end].text
+    for k, ((_, _, label), words, text) in enumerate(zip(spans, names, texts, strict=True)):
         key = " ".join(words)
         linked = None
         if words and label in NAME_LABELS and key not in person_names and (label == "PERSON" or len(words) == 1):
@@ -103,10 +103,10 @@ def extract_entities(doc: Doc) -> list[Mention]:
         for canonical, counter in votes.items()
     }
     mentions = []
-    for (start, end, _), canonical in zip(spans, canonical_of, strict=True):
-        span = doc[start:end]
+    for (start, end, _), canonical, text in zip(spans, canonical_of, texts, strict=True):
+        start_char = doc[start].idx
         mentions.append(
-            Mention(span.start_char, span.end_char, span.text, label_of[canonical], canonical, start, end)
+            Mention(start_char, start_char + len(text), text, label_of[canonical], canonical, start, end)
         )
     return mentions
 
