@@ -64,8 +64,9 @@ def _save(folder: Path, model: tuple) -> None:
 def _load(folder: Path) -> tuple:
     a = {name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS}
     # The DFA tables are walked one byte at a time from Python: stdlib arrays and lists index fastest.
-    return (a["ptc"], np.array(a["pc"]), a["classes"].tolist(), _stdlib_array(a["nextmove"]), _stdlib_array(a["row"]),
-            a["output"].tolist())
+    # np.asarray: a plain ndarray over the mapped pages (a memmap's own indexing adds ~80 us a call)
+    return (np.asarray(a["ptc"]), np.array(a["pc"]), a["classes"].tolist(), _stdlib_array(a["nextmove"]),
+            _stdlib_array(a["row"]), a["output"].tolist())
 
 
 def _stdlib_array(arr: np.ndarray) -> array:
