@@ -54,3 +54,10 @@ def test_people_are_persons_with_canonical_names(nlp, kyiv_text):
     bare = [e for e in entities if e["text"] in ("Carney", "Zelenskyy", "Lavrov")]
     assert bare and all(e["label"] == "PERSON" for e in bare)
     assert {e["canonical"] for e in bare if e["text"] == "Carney"} == {"Mark Carney"}
+
+
+def test_rows_are_the_same_whether_the_text_is_passed_or_rebuilt(nlp, kyiv_text):
+    """AnnotateArticles hands rows_from_doc the article text (spaCy keeps it exactly) to save Doc.text."""
+    row, entities, quotes = _annotated(nlp, kyiv_text)
+    assert rows_from_doc(nlp(row["text"]), row["text"]) == (entities, quotes)
+    assert entities and all(row["text"][e["start_char"]:e["end_char"]] == e["text"] for e in entities)
