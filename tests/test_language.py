@@ -58,3 +58,14 @@ def test_an_unwritable_cache_is_not_an_error(tmp_path, monkeypatch):
         assert language.detect_language(TEXTS[0]) == "en"
     finally:
         language._identifier.cache_clear()
+
+
+def test_cached_arrays_that_do_not_fit_together_are_not_used(cache, caplog):
+    import numpy as np
+
+    language._identifier()
+    (folder,) = [p for p in cache.iterdir() if not p.name.startswith(".")]
+    np.save(folder / "output.npy", np.zeros(3, dtype=np.int32))  # a valid file, the wrong length
+    language._identifier.cache_clear()
+    assert [language._identifier().classify(t) for t in TEXTS] == [_reference().classify(t) for t in TEXTS]
+    assert "do not fit together" in caplog.text

@@ -63,6 +63,9 @@ def _save(folder: Path, model: tuple) -> None:
 
 def _load(folder: Path) -> tuple:
     a = {name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS}
+    if not (a["ptc"].ndim == 2 and a["ptc"].shape[1] == len(a["pc"]) == len(a["classes"])
+            and len(a["row"]) == len(a["output"]) and a["nextmove"].size % 256 == 0):
+        raise ValueError(f"{folder}: arrays do not fit together")
     # The DFA tables are walked one byte at a time from Python: stdlib arrays and lists index fastest.
     # np.asarray: a plain ndarray over the mapped pages (a memmap's own indexing adds ~80 us a call)
     return (np.asarray(a["ptc"]), np.array(a["pc"]), a["classes"].tolist(), _stdlib_array(a["nextmove"]),
