@@ -170,6 +170,4 @@ class AnnotateArticles(beam.DoFn):
     def _article(self, row: dict[str, Any]) -> dict[str, Any]:
         row = dict(row)
         row.pop("_raw", None)
-        if row.get("model") is None and self.nlp is not None and row["nlp_status"] == "ok":
-            row["model"] = self.model
         return row
