@@ -1,5 +1,9 @@
+import re
+
 import ftfy
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from transforms.clean_text import (
     _FTFY,
@@ -7,6 +11,7 @@ from transforms.clean_text import (
     drop_repeated_paragraphs,
     fix_text_fast,
     is_noise,
+    paragraph_key,
     split_paragraphs,
 )
 from transforms.ids import article_id, content_hash, normalise_url
@@ -111,3 +116,24 @@ def test_relocated_caption_kept_once_but_repeated_structure_stays():
 def test_the_fast_ftfy_path_gives_ftfy_s_own_result(text):
     """Lines ftfy would leave alone skip it; everything else goes through ftfy, as fix_text would."""
     assert fix_text_fast(text) == ftfy.fix_text(text, _FTFY)
+
+
+def _paragraph_key_reference(paragraph: str) -> str:
+    """The plain definition paragraph_key is a faster equivalent of."""
+    quotes = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
+    return re.sub(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+", " ", paragraph.translate(quotes)).strip().casefold()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", " ", "\t", "plain words here", "  two  spaces\tand\ttabs  ", "nbsp\u00a0here \u00a0 and\u3000there",
+     "«Non», a-t-il dit „so“ ‚ja‛ “yes” ‘no’", "ẞtraße ＡＢ", "line one\n  line two \n", "a \u2003\u2009 b"],
+)
+def test_paragraph_key_matches_its_definition(text):
+    assert paragraph_key(text) == _paragraph_key_reference(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab Z\t\n.\u00a0\u2003\u3000“”‘’«»„‚‛ß'\"")), max_size=40))
+def test_paragraph_key_matches_its_definition_on_generated_text(text):
+    assert paragraph_key(text) == _paragraph_key_reference(text)

@@ -25,9 +25,12 @@ _FTFY = ftfy.TextFixerConfig(uncurl_quotes=False, normalization="NFC", explain=F
 # Printable ASCII without "&": no mojibake, entity, control character or odd line break for ftfy to fix.
 _FTFY_NOTHING_TO_FIX = re.compile(r"[\t\n\x20-\x25\x27-\x7e\u2013\u2014\u2018\u2019\u201c\u201d\u2026]*")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-_QUOTE_NORM = str.maketrans(
-    {"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'}
-)
+# The runs _SPACES.sub(" ", ...) would change: two or more spaces, or one that is not a plain space.
+# Leaving single plain spaces unmatched gives the same result at a third of the cost.
+_ODD_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+# str.replace per mark: several times faster than str.translate with a table over a whole article.
+_QUOTE_NORM = (("‘", "'"), ("’", "'"), ("‚", "'"), ("‛", "'"), ("“", '"'), ("”", '"'), ("„", '"'), ("«", '"'),
+               ("»", '"'))
 
 _SOCIAL = r"(facebook|twitter|x|instagram|linkedin|whatsapp|reddit|pinterest|telegram|youtube|tiktok|flipboard|e-?mail)"
 _RELATED_HEAD = (
@@ -194,7 +197,11 @@ def normalise_unicode(text: str) -> str:
 
 def paragraph_key(paragraph: str) -> str:
     """Comparison key for repeated paragraphs: quote marks and whitespace normalised, case folded."""
-    return _SPACES.sub(" ", paragraph.translate(_QUOTE_NORM)).strip().casefold()
+    if not paragraph.isascii():
+        for mark, plain in _QUOTE_NORM:
+            if mark in paragraph:
+                paragraph = paragraph.replace(mark, plain)
+    return _ODD_SPACES.sub(" ", paragraph).strip().casefold()
 
 
 def split_paragraphs(text: str) -> list[str]:
@@ -202,7 +209,7 @@ def split_paragraphs(text: str) -> list[str]:
     a block of hard-wrapped lines (long, not ending a sentence) is joined back into one paragraph."""
     out: list[str] = []
     for block in re.split(r"\n\s*\n", text):
-        lines = [_SPACES.sub(" ", ln).strip() for ln in block.split("\n")]
+        lines = [_ODD_SPACES.sub(" ", ln).strip() for ln in block.split("\n")]
         lines = [ln for ln in lines if ln]
         if not lines:
             continue

@@ -37,9 +37,9 @@ def _model_file() -> Path:
 
 
 def _cache_dir(model: Path) -> Path:
-    """One folder per py3langid version and model file, so an upgrade never reads stale arrays."""
+    """One folder per py3langid version, model file and layout, so an upgrade never reads stale arrays."""
     stat = model.stat()
-    return cache_root() / f"py3langid-{version('py3langid')}-{stat.st_size}-{int(stat.st_mtime)}"
+    return cache_root() / f"py3langid-{version('py3langid')}-{stat.st_size}-{int(stat.st_mtime)}-f32"
 
 
 def _save(folder: Path, model: tuple) -> None:
@@ -50,8 +50,9 @@ def _save(folder: Path, model: tuple) -> None:
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
-        arrays = (np.asarray(ptc), np.asarray(pc), np.array(classes), np.frombuffer(nextmove, dtype=nextmove.typecode),
-                  np.frombuffer(row, dtype=row.typecode), np.asarray(output, dtype=np.int32))
+        arrays = (np.asarray(ptc, dtype=np.float32), np.asarray(pc), np.array(classes),
+                  np.frombuffer(nextmove, dtype=nextmove.typecode), np.frombuffer(row, dtype=row.typecode),
+                  np.asarray(output, dtype=np.int32))
         for name, arr in zip(_ARRAYS, arrays, strict=True):
             np.save(tmp / f"{name}.npy", arr, allow_pickle=False)
         tmp.rename(folder)
@@ -63,7 +64,8 @@ def _save(folder: Path, model: tuple) -> None:
 
 def _load(folder: Path) -> tuple:
     a = {name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS}
-    if not (a["ptc"].ndim == 2 and a["ptc"].shape[1] == len(a["pc"]) == len(a["classes"])
+    ptc = a["ptc"]
+    if not (ptc.dtype == np.float32 and ptc.ndim == 2 and ptc.shape[1] == len(a["pc"]) == len(a["classes"])
             and len(a["row"]) == len(a["output"]) and a["nextmove"].size % 256 == 0):
         raise ValueError(f"{folder}: arrays do not fit together")
     # The DFA tables are walked one byte at a time from Python: stdlib arrays and lists index fastest.
@@ -101,6 +103,9 @@ def _identifier():
     from py3langid.langid import LanguageIdentifier
 
     ptc, pc, classes, nextmove, row, output = load_model_arrays()
+    # py3langid ships the feature table as float16, which numpy multiplies without BLAS; as float32 the
+    # scoring takes a third of the time and gives the same scores (float16 -> float32 is exact).
+    ptc = np.asarray(ptc, dtype=np.float32)
     return LanguageIdentifier(ptc, pc, classes, nextmove, output, norm_probs=True, tk_row=row)
 
 
