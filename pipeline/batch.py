@@ -13,7 +13,7 @@ from pipeline.backfill import staging_root, swap_partitions, with_partition
 from pipeline.graph import ROW_LIST_TABLES, GraphConfig, ProcessArticles
 from pipeline.run_record import versions, write_record
 from pipeline.schemas import TABLES
-from pipeline.sinks import WritePartitionedBatch, ensure_dir, join, remove_stale
+from pipeline.sinks import WritePartitionedBatch, ensure_dir, join, publish, remove_stale
 from pipeline.sources import ReadArticleFiles
 from transforms.dedup import DUPLICATES
 
@@ -33,9 +33,10 @@ def default_run_key(patterns: list[str]) -> str:
 
 
 def build_batch(p: beam.Pipeline, patterns: list[str], output: str, config: GraphConfig, run_key: str,
-                run_id: str, shards: int = 1, started: float | None = None,
+                run_id: str, shards: int = 0, started: float | None = None,
                 partition_date: str | None = None) -> None:
-    """The batch graph. With partition_date (a backfilled day, see pipeline.backfill) every row is filed
+    """The batch graph. Tables are written as temporary files and published by the last step (see
+    pipeline.sinks). With partition_date (a backfilled day, see pipeline.backfill) every row is filed
     under that dt, files are written to a staging root and each table's partition is swapped in at the end."""
     started = started or time.time()
     checked_run_key(run_key)
@@ -82,8 +83,9 @@ def build_batch(p: beam.Pipeline, patterns: list[str], output: str, config: Grap
             "mode": "batch", "model": config.model, "components": list(config.components),
             "versions": versions()}
 
-    def finish(_, files, counted_values):
+    def finish(_, temp_files, counted_values):
         count_values = {name: counted_values.get(name, 0) for name in counted}
+        files = publish(temp_files, file_key)
         if partition_date:
             swapped = swap_partitions(output, run_id, partition_date)
             replaced = sum(t["removed"] for t in swapped.values())
@@ -95,4 +97,4 @@ def build_batch(p: beam.Pipeline, patterns: list[str], output: str, config: Grap
         yield write_record(output, record)
 
     _ = p | "Run record start" >> beam.Create([None]) | "Run record" >> beam.FlatMap(
-        finish, files=AsSingleton(paths), counted_values=counts)
+        finish, temp_files=AsSingleton(paths), counted_values=counts)

@@ -73,8 +73,10 @@ class NewsPipelineOptions(PipelineOptions):
                  "ago is a duplicate (redelivery, republished article) and gives no row. State is kept "
                  "in memory per key for this long.")
         parser.add_argument(
-            "--shards_per_partition", type=int, default=1,
-            help="Parquet files per table and dt partition in batch mode (raise for very large partitions).")
+            "--shards_per_partition", type=int, default=0,
+            help="Batch: Parquet files per table and dt partition. 0: one per partition and worker bundle, "
+                 "written where the rows are made (fastest); N: exactly N, at the cost of one more shuffle "
+                 "of all rows (use it on Dataflow to avoid many small files).")
         parser.add_argument(
             "--run_key", default=None,
             help="Name stem of this run's output files; defaults to a hash of the --input patterns, "

@@ -1,20 +1,25 @@
 """Sinks: the four tables as Hive-partitioned Parquet (`<root>/<table>/dt=YYYY-MM-DD/*.parquet`).
 
-Batch writes are idempotent: file names are derived from the run key (a hash of the inputs), each
-file is written under a hidden temporary name and renamed into place, and files of an earlier run
-with the same key that this run did not rewrite are deleted. Re-running the same input replaces
-files instead of adding rows, and readers never see a half-written file.
+Batch writes are idempotent and all-or-nothing for readers: rows are written to hidden temporary files
+(`.part-<key>-<uuid>.tmp`), and only when every table is written does the run's last step rename them to
+`part-<key>-<k>.parquet` (k = 0, 1, ... per partition) and delete the files of an earlier run with the same
+key that it did not rewrite. Re-running the same input replaces files instead of adding rows, a killed run
+leaves nothing readers see, and readers never see a half-written file.
+
+By default (shards=0) each bundle writes its own rows where they are made, one file per table and dt
+partition it holds (a worker's share on the local runner): nothing is shuffled to be written. shards=N
+groups every partition's rows into exactly N files instead, at the cost of moving all rows once more.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
 import posixpath
 import time
 import uuid
 import zlib
+from collections import defaultdict
 from collections.abc import Iterable
 
 import apache_beam as beam
@@ -22,12 +27,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
+from apache_beam.transforms.window import GlobalWindows
 
 from pipeline.schemas import TABLES, partition_of, to_table
 from transforms.records import METRICS_NAMESPACE as NAMESPACE
 
 LOG = logging.getLogger(__name__)
-ROWS_PER_BATCH = 5000
+ROWS_PER_BATCH = 5000  # rows per Parquet row group
+MAX_BUFFERED_ROWS = 20000  # over all open files of a bundle: bounds a worker's memory with many partitions
 
 
 def join(root: str, *parts: str) -> str:
@@ -45,42 +52,107 @@ def ensure_dir(path: str) -> None:
         FileSystems.mkdirs(path)
 
 
-def write_parquet(table_name: str, rows: Iterable[dict], final_path: str) -> int:
-    """Write rows with the table's schema to final_path atomically (temp file, then rename)."""
-    schema = TABLES[table_name]
-    folder = posixpath.dirname(final_path)
-    ensure_dir(folder)
-    tmp_path = join(folder, f".{posixpath.basename(final_path)}.{uuid.uuid4().hex}.tmp")
-    count = 0
-    with FileSystems.create(tmp_path) as raw, pq.ParquetWriter(raw, schema, compression="zstd") as writer:
-        batch: list[dict] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= ROWS_PER_BATCH:
-                writer.write_table(to_table(table_name, batch))
-                count += len(batch)
-                batch = []
-        if batch or count == 0:
-            writer.write_table(to_table(table_name, batch) if batch else schema.empty_table())
-            count += len(batch)
-    # rename replaces an existing file in one step (os.rename locally, copy-over on GCS): no gap for readers
-    FileSystems.rename([tmp_path], [final_path])
-    return count
+class _TempParquetFile:
+    """One table's rows of one partition, written in row groups to a hidden temporary file."""
+
+    def __init__(self, table: str, folder: str, file_key: str):
+        ensure_dir(folder)
+        self.table, self.path = table, join(folder, f".part-{file_key}-{uuid.uuid4().hex}.tmp")
+        self.rows: list[dict] = []
+        self._raw = FileSystems.create(self.path)
+        self._writer = pq.ParquetWriter(self._raw, TABLES[table], compression="zstd")
+        self._written = 0
+
+    def flush(self) -> None:
+        if self.rows:
+            self._writer.write_table(to_table(self.table, self.rows))
+            self._written += len(self.rows)
+            self.rows = []
+
+    def close(self) -> str:
+        self.flush()
+        if not self._written:
+            self._writer.write_table(TABLES[self.table].empty_table())
+        self._writer.close()
+        self._raw.close()
+        return self.path
+
+
+class PartitionedFiles:
+    """Rows of one table -> one temporary file per dt partition; close() gives their paths.
+
+    Rows are buffered per file up to a row group (ROWS_PER_BATCH), and all buffers are flushed when
+    together they reach MAX_BUFFERED_ROWS, so memory stays bounded however many partitions a bundle holds."""
+
+    def __init__(self, root: str, table: str, file_key: str):
+        self.root, self.table, self.file_key = root, table, file_key
+        self._files: dict[str, _TempParquetFile] = {}
+        self._buffered = 0
+        self.seconds = 0.0  # time spent converting and writing
+
+    def add(self, row: dict) -> None:
+        dt_value = partition_of(row)
+        file = self._files.get(dt_value)
+        if file is None:
+            started = time.perf_counter()
+            file = self._files[dt_value] = _TempParquetFile(
+                self.table, partition_dir(self.root, self.table, dt_value), self.file_key)
+            self.seconds += time.perf_counter() - started
+        file.rows.append(row)
+        self._buffered += 1
+        if len(file.rows) >= ROWS_PER_BATCH or self._buffered >= MAX_BUFFERED_ROWS:
+            started = time.perf_counter()
+            for f in self._files.values() if self._buffered >= MAX_BUFFERED_ROWS else (file,):
+                self._buffered -= len(f.rows)
+                f.flush()
+            self.seconds += time.perf_counter() - started
+
+    def close(self) -> list[str]:
+        started = time.perf_counter()
+        paths = [f.close() for f in self._files.values()]
+        self._files, self._buffered = {}, 0
+        self.seconds += time.perf_counter() - started
+        return paths
+
+
+class _WriteBundleFiles(beam.DoFn):
+    """Rows (or lists of rows) -> temporary files of this bundle, their paths output at the bundle's end."""
+
+    def __init__(self, root: str, table: str, file_key: str, row_lists: bool):
+        self.root, self.table, self.file_key, self.row_lists = root, table, file_key, row_lists
+        self.write_ms = Metrics.counter(NAMESPACE, "write_ms")
+        self._files: PartitionedFiles | None = None
+
+    def start_bundle(self):
+        self._files = PartitionedFiles(self.root, self.table, self.file_key)
+
+    def process(self, element):
+        for row in element if self.row_lists else (element,):
+            self._files.add(row)
+
+    def finish_bundle(self):
+        paths = self._files.close()
+        self.write_ms.inc(int(self._files.seconds * 1000))
+        for path in paths:
+            yield GlobalWindows.windowed_value(path)
 
 
 class WritePartitionedBatch(beam.PTransform):
-    """Rows of one table -> one file per (dt partition, shard); outputs the paths written.
+    """Rows of one table -> temporary Parquet files per dt partition; outputs their paths (see publish).
 
-    row_lists: the elements are lists of rows of one article each (same dt and article_id), as
-    AnnotateArticles emits them in batch; they are grouped whole and flattened while writing."""
+    shards=0: each bundle writes the rows it holds (no shuffle); shards=N: N files per partition, rows
+    spread by article_id. row_lists: the elements are lists of rows of one article each (same dt and
+    article_id), as AnnotateArticles emits them in batch."""
 
-    def __init__(self, root: str, table: str, run_key: str, shards: int = 1, row_lists: bool = False):
+    def __init__(self, root: str, table: str, file_key: str, shards: int = 0, row_lists: bool = False):
         super().__init__()
-        self.root, self.table, self.run_key, self.shards = root, table, run_key, max(1, shards)
+        self.root, self.table, self.file_key, self.shards = root, table, file_key, max(0, shards)
         self.row_lists = row_lists
 
     def expand(self, rows):
-        root, table, run_key, shards, row_lists = self.root, self.table, self.run_key, self.shards, self.row_lists
+        root, table, file_key, shards, row_lists = self.root, self.table, self.file_key, self.shards, self.row_lists
+        if not shards:
+            return rows | "Write bundle files" >> beam.ParDo(_WriteBundleFiles(root, table, file_key, row_lists))
 
         def key(element):
             row = element[0] if row_lists else element
@@ -90,12 +162,13 @@ class WritePartitionedBatch(beam.PTransform):
         write_ms = Metrics.counter(NAMESPACE, "write_ms")
 
         def write(item) -> Iterable[str]:
-            (dt_value, shard), group = item
-            path = join(partition_dir(root, table, dt_value), f"part-{run_key}-{shard:05d}.parquet")
-            started = time.perf_counter()
-            write_parquet(table, itertools.chain.from_iterable(group) if row_lists else group, path)
-            write_ms.inc(int((time.perf_counter() - started) * 1000))
-            yield path
+            _, group = item
+            files = PartitionedFiles(root, table, file_key)
+            for element in group:
+                for row in element if row_lists else (element,):
+                    files.add(row)
+            yield from files.close()
+            write_ms.inc(int(files.seconds * 1000))
 
         return (
             rows
@@ -103,6 +176,23 @@ class WritePartitionedBatch(beam.PTransform):
             | "Group by partition" >> beam.GroupByKey()
             | "Write files" >> beam.FlatMap(write)
         )
+
+
+def publish(temp_paths: Iterable[str], file_key: str) -> list[str]:
+    """Rename each partition folder's temporary files to part-<file_key>-<k>.parquet (k = 0, 1, ... in name
+    order) and return the final paths: a re-run of the same key replaces files one by one in place."""
+    by_folder: dict[str, list[str]] = defaultdict(list)
+    for path in temp_paths:
+        by_folder[posixpath.dirname(path)].append(path)
+    sources, targets = [], []
+    for folder, paths in sorted(by_folder.items()):
+        for k, path in enumerate(sorted(paths)):
+            sources.append(path)
+            targets.append(join(folder, f"part-{file_key}-{k:05d}.parquet"))
+    if sources:
+        # rename replaces an existing file in one step (os.rename locally, copy-over on GCS): no gap for readers
+        FileSystems.rename(sources, targets)
+    return targets
 
 
 def stale_files(root: str, run_key: str, written: set[str]) -> list[str]:
