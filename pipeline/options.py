@@ -75,8 +75,9 @@ class NewsPipelineOptions(PipelineOptions):
         parser.add_argument(
             "--shards_per_partition", type=int, default=0,
             help="Batch: Parquet files per table and dt partition. 0: one per partition and worker bundle, "
-                 "written where the rows are made (fastest); N: exactly N, at the cost of one more shuffle "
-                 "of all rows (use it on Dataflow to avoid many small files).")
+                 "written where the rows are made (fastest; a bundle keeps at most 64 files open per table, "
+                 "so an archive spanning more days gets more, smaller files); N: exactly N, at the cost of "
+                 "one more shuffle of all rows (for many-day archives, and on Dataflow to avoid small files).")
         parser.add_argument(
             "--run_key", default=None,
             help="Name stem of this run's output files; defaults to a hash of the --input patterns, "

@@ -35,6 +35,7 @@ from transforms.records import METRICS_NAMESPACE as NAMESPACE
 LOG = logging.getLogger(__name__)
 ROWS_PER_BATCH = 5000  # rows per Parquet row group
 MAX_BUFFERED_ROWS = 20000  # over all open files of a bundle: bounds a worker's memory with many partitions
+MAX_OPEN_FILES = 64  # per table and bundle: bounds file handles (and upload buffers) with many partitions
 
 
 def join(root: str, *parts: str) -> str:
@@ -82,11 +83,14 @@ class PartitionedFiles:
     """Rows of one table -> one temporary file per dt partition; close() gives their paths.
 
     Rows are buffered per file up to a row group (ROWS_PER_BATCH), and all buffers are flushed when
-    together they reach MAX_BUFFERED_ROWS, so memory stays bounded however many partitions a bundle holds."""
+    together they reach MAX_BUFFERED_ROWS, so memory stays bounded however many partitions a bundle holds.
+    At most MAX_OPEN_FILES are open: a new partition beyond that completes the least recently used file,
+    and that partition's later rows start another one (more, smaller files, never a handle shortage)."""
 
     def __init__(self, root: str, table: str, file_key: str):
         self.root, self.table, self.file_key = root, table, file_key
-        self._files: dict[str, _TempParquetFile] = {}
+        self._files: dict[str, _TempParquetFile] = {}  # least recently used first
+        self._done: list[str] = []
         self._buffered = 0
         self.seconds = 0.0  # time spent converting and writing
 
@@ -95,9 +99,15 @@ class PartitionedFiles:
         file = self._files.get(dt_value)
         if file is None:
             started = time.perf_counter()
+            if len(self._files) >= MAX_OPEN_FILES:
+                oldest = self._files.pop(next(iter(self._files)))
+                self._buffered -= len(oldest.rows)
+                self._done.append(oldest.close())
             file = self._files[dt_value] = _TempParquetFile(
                 self.table, partition_dir(self.root, self.table, dt_value), self.file_key)
             self.seconds += time.perf_counter() - started
+        elif len(self._files) > 1:
+            self._files[dt_value] = self._files.pop(dt_value)  # now the most recently used
         file.rows.append(row)
         self._buffered += 1
         if len(file.rows) >= ROWS_PER_BATCH or self._buffered >= MAX_BUFFERED_ROWS:
@@ -109,8 +119,8 @@ class PartitionedFiles:
 
     def close(self) -> list[str]:
         started = time.perf_counter()
-        paths = [f.close() for f in self._files.values()]
-        self._files, self._buffered = {}, 0
+        paths = self._done + [f.close() for f in self._files.values()]
+        self._files, self._done, self._buffered = {}, [], 0
         self.seconds += time.perf_counter() - started
         return paths
 

@@ -85,3 +85,16 @@ def test_write_partitioned_batch_writes_each_row_once(tmp_path, shards):
     assert table.num_rows == 120
     assert sorted(table.column("article_id").to_pylist()) == sorted(r["article_id"] for r in data for _ in range(2))
     assert {str(dt.date.fromisoformat(d)) for d in table.column("dt").to_pylist()} == set(DAYS)
+
+
+def test_partitioned_files_keep_few_files_open_and_lose_no_row(tmp_path, monkeypatch):
+    monkeypatch.setattr(sinks, "MAX_OPEN_FILES", 2)
+    files = PartitionedFiles(str(tmp_path), "entities", "k")
+    for row in rows(30):  # three partitions, interleaved
+        files.add(row)
+        assert len(files._files) <= 2  # noqa: SLF001 - the bound is the point of this test
+    temp = files.close()
+    assert len(temp) > 3  # a partition whose file was completed got another one
+    publish(temp, "k")
+    table = read_table(str(tmp_path), "entities")
+    assert sorted(table.column("article_id").to_pylist()) == [f"a{i:04d}" for i in range(30)]
