@@ -54,7 +54,9 @@ def ensure_dir(path: str) -> None:
 
 
 class _TempParquetFile:
-    """One table's rows of one partition, written in row groups to a hidden temporary file."""
+    """One table's rows of one partition, written in row groups to a hidden temporary file.
+
+    PartitionedFiles opens one only for a row it then holds, so every file it closes has rows."""
 
     def __init__(self, table: str, folder: str, file_key: str):
         ensure_dir(folder)
@@ -62,18 +64,14 @@ class _TempParquetFile:
         self.rows: list[dict] = []
         self._raw = FileSystems.create(self.path)
         self._writer = pq.ParquetWriter(self._raw, TABLES[table], compression="zstd")
-        self._written = 0
 
     def flush(self) -> None:
         if self.rows:
             self._writer.write_table(to_table(self.table, self.rows))
-            self._written += len(self.rows)
             self.rows = []
 
     def close(self) -> str:
         self.flush()
-        if not self._written:
-            self._writer.write_table(TABLES[self.table].empty_table())
         self._writer.close()
         self._raw.close()
         return self.path

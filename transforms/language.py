@@ -70,7 +70,7 @@ def _load(folder: Path) -> tuple:
         raise ValueError(f"{folder}: arrays do not fit together")
     # The DFA tables are walked one byte at a time from Python: stdlib arrays and lists index fastest.
     # np.asarray: a plain ndarray over the mapped pages (a memmap's own indexing adds ~80 us a call)
-    return (np.asarray(a["ptc"]), np.array(a["pc"]), a["classes"].tolist(), _stdlib_array(a["nextmove"]),
+    return (np.asarray(ptc), np.array(a["pc"]), a["classes"].tolist(), _stdlib_array(a["nextmove"]),
             _stdlib_array(a["row"]), a["output"].tolist())
 
 
