@@ -34,6 +34,7 @@ ARTICLES = pa.schema(
         pa.field("dateline", pa.string()),  # "NAIROBI, Kenya": taken off the body's first paragraph
         pa.field("nlp_status", pa.string(), nullable=False),
         pa.field("duplicate_of", pa.string()),
+        pa.field("extractor", pa.string()),  # which HTML extractor gave the text (null for text input)
     ]
 )
 
@@ -58,6 +59,9 @@ QUOTES = pa.schema(
         pa.field("speaker", pa.string()),
         pa.field("speaker_canonical", pa.string()),
         pa.field("cue", pa.string()),
+        pa.field("attribution_id", pa.string()),  # fragments of one quotation share it
+        pa.field("cue_type", pa.string()),  # speech / thought / ...
+        pa.field("in_title", pa.bool_()),  # offsets index articles.title instead of articles.text
     ]
 )
 
@@ -66,7 +70,10 @@ ERRORS = pa.schema(
         pa.field("source_uri", pa.string(), nullable=False),
         pa.field("stage", pa.string(), nullable=False),
         pa.field("error", pa.string(), nullable=False),
-        pa.field("payload", pa.binary(), nullable=False),
+        pa.field("payload", pa.binary(), nullable=False),  # bounded: a prefix of a large input
+        pa.field("payload_bytes", pa.int64()),  # size of the whole input
+        pa.field("payload_sha256", pa.string()),  # of the whole input
+        pa.field("payload_truncated", pa.bool_()),
         pa.field("ingested_at", _TS, nullable=False),
         pa.field("message_id", pa.string()),
         pa.field("attributes", pa.map_(pa.string(), pa.string())),
