@@ -6,8 +6,6 @@ deterministically; streaming (DropRepeatedArticles) keeps the first copy to arri
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 import apache_beam as beam
@@ -105,23 +103,39 @@ class DeduplicateBatch(beam.PTransform):
 class _FirstCopyWins(beam.DoFn):
     """Keyed (key, row) -> the first row per key; later copies within the horizon are DUPLICATES.
 
-    State lives in the global window and is cleared by a processing-time timer `horizon` seconds
-    after the key was first seen, so memory stays bounded by the keys seen within one horizon.
+    State lives in the global window and is cleared `horizon` seconds of event time after the first
+    copy's timestamp, so memory stays bounded by the keys seen within one horizon.
+
+    Why an event-time timer (TimeDomain.REAL_TIME), not a processing-time one: a user timer holds the
+    step's output watermark at its hold timestamp until it fires. For a processing-time timer the SDK
+    (bundle_processor.OutputTimer.set) makes that hold the *input element's* timestamp, i.e. in the past;
+    on Dataflow every downstream window (near-copies, the Parquet files) would then wait out the whole
+    horizon (24 h by default) before firing. An event-time timer's hold is its firing time, first
+    copy + horizon, which is ahead of the watermark and holds nothing back (the local runner's tests
+    never showed the difference; tests/test_streaming_dedup.py checks the hold the SDK computes).
+
+    Rows reach this step with timestamps within the allowed lateness of the watermark (the streaming
+    graph re-stamps older ones by arrival, pipeline/streaming.py), so first copy + horizon is a real
+    horizon, not a timer that fires at once.
     """
 
     KEPT = ReadModifyWriteStateSpec("kept", StrUtf8Coder())
-    EXPIRY = TimerSpec("expiry", TimeDomain.REAL_TIME)
+    EXPIRY = TimerSpec("expiry", TimeDomain.WATERMARK)
 
-    def __init__(self, horizon_seconds: float, clock: Callable[[], float] = time.time):
+    def __init__(self, horizon_seconds: float):
         self.horizon_seconds = horizon_seconds
-        self.clock = clock  # injectable, as in GroupIntoBatches: TestStream runs on a test clock
 
-    def process(self, item, kept=beam.DoFn.StateParam(KEPT), expiry=beam.DoFn.TimerParam(EXPIRY)):
+    def expiry_time(self, timestamp: Timestamp) -> Timestamp:
+        """When a key first seen at `timestamp` (event time) is forgotten: the timer's firing and hold time."""
+        return timestamp + Duration(seconds=self.horizon_seconds)
+
+    def process(self, item, timestamp=beam.DoFn.TimestampParam, kept=beam.DoFn.StateParam(KEPT),
+                expiry=beam.DoFn.TimerParam(EXPIRY)):
         _, row = item
         first = kept.read()
         if first is None:
             kept.write(row["article_id"])
-            expiry.set(Timestamp.of(self.clock()) + Duration(seconds=self.horizon_seconds))
+            expiry.set(self.expiry_time(timestamp))
             yield row
             return
         yield pvalue.TaggedOutput(
@@ -140,14 +154,14 @@ class DropRepeatedArticles(beam.PTransform):
     state must see every window, so it runs in the global window and the input's windowing
     (window fn, trigger, lateness) is restored on both outputs. Outputs main + DUPLICATES, like
     DropExactDuplicates. The first copy to arrive wins (a stream has no "smallest URI" to wait for).
+    A key is forgotten horizon_seconds of event time after its first copy (see _FirstCopyWins).
     """
 
-    def __init__(self, horizon_seconds: float, clock: Callable[[], float] = time.time):
+    def __init__(self, horizon_seconds: float):
         super().__init__()
         if horizon_seconds <= 0:
             raise ValueError("the dedup horizon must be positive")
         self.horizon_seconds = horizon_seconds
-        self.clock = clock
 
     def expand(self, articles):
         windowing = articles.windowing
@@ -155,13 +169,13 @@ class DropRepeatedArticles(beam.PTransform):
             articles
             | "Global window" >> beam.WindowInto(GlobalWindows())
             | "Key by id" >> beam.Map(lambda r: (r["article_id"], r)).with_output_types(KV[str, Any])
-            | "First per id" >> beam.ParDo(_FirstCopyWins(self.horizon_seconds, self.clock)).with_outputs(
+            | "First per id" >> beam.ParDo(_FirstCopyWins(self.horizon_seconds)).with_outputs(
                 DUPLICATES, main="articles")
         )
         by_hash = (
             by_id.articles
             | "Key by content" >> beam.Map(lambda r: (r["content_hash"], r)).with_output_types(KV[str, Any])
-            | "First per content" >> beam.ParDo(_FirstCopyWins(self.horizon_seconds, self.clock)).with_outputs(
+            | "First per content" >> beam.ParDo(_FirstCopyWins(self.horizon_seconds)).with_outputs(
                 DUPLICATES, main="articles")
         )
         duplicates = (by_id[DUPLICATES], by_hash[DUPLICATES]) | "All duplicates" >> beam.Flatten()
