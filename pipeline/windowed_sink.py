@@ -1,6 +1,6 @@
 """Streaming sink: each table as windowed Parquet, one file per window, dt= partition and trigger firing.
 
-    <root>/<table>/dt=YYYY-MM-DD/part-<window start>-<window end>-<run id>-<uid>-<shard>of<n>.parquet
+    <root>/<table>/dt=YYYY-MM-DD/part-<window start>-<window end>-<run id>-pane<index>-<shard>of<n>.parquet
 
 Built on fileio.WriteToFiles with a pyarrow FileSink, because WriteToParquet in streaming can put
 rows of several windows in one window's file (see the traps in the design brief). WriteToFiles
@@ -9,8 +9,13 @@ keeps a writer per (destination, window), and the destination here is the dt par
 - Every record takes WriteToFiles' "spilled" path (max_writers_per_bundle=0, shards=1): rows are
   grouped per (dt, window) and written once per trigger firing, so a window is one file instead of
   one file per runner bundle (the DirectRunner's bundles are a single Pub/Sub pull of 10 messages).
-- WriteToFiles names files by window only, so a second firing of the same window (a late pane)
-  would reuse the name; a random uid and the run id keep every firing's file distinct.
+- File names are deterministic: window, run id, pane index and shard. A later firing of the same
+  window (a late pane) has the next pane index, so it gets a file of its own; a retried finalisation
+  of the same pane (a worker lost after the move, the bundle re-run on Dataflow) produces the same
+  name and overwrites the first attempt's file instead of leaving a second file with the same rows,
+  which a random uid (the earlier naming) would do. The run id stays in the name because pane
+  indexes restart with every job: without it a restarted stream would overwrite the late file of a
+  window an earlier run had already published.
 - WriteToFiles on local disk does not create the dt= folder, and a failed move is only logged at
   DEBUG while the file stays in the temp folder. The naming function creates the folder, and
   CountWrittenFiles opens every final file, so a file that did not arrive is an ERROR, not silence.
@@ -19,7 +24,6 @@ keeps a writer per (destination, window), and the destination here is the dt par
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
 import apache_beam as beam
@@ -96,8 +100,19 @@ class _SinkForTable:
         return ParquetRowSink(self.table)
 
 
+# WriteToFiles' shards per (destination, window, pane); the file names below rely on it being 1.
+SHARDS = 1
+
+
 class WindowedFileNaming:
-    """File name for one (window, dt) file of a table; creates the dt= folder first (see module doc)."""
+    """File name for one (window, dt, pane) file of a table; creates the dt= folder first (see module doc).
+
+    Deterministic, so that a retried finalisation overwrites rather than duplicates (see the module
+    docstring). The pane index is the firing's (PaneInfo.index, counted per window and dt by the
+    runner and kept on a retry). The shard is the sink's one shard (SHARDS): fileio passes the file's
+    position among the temp files it moves together, which depends on how a retry groups them, so
+    it is not used.
+    """
 
     def __init__(self, table_root: str, run_id: str):
         self.table_root = table_root
@@ -106,9 +121,10 @@ class WindowedFileNaming:
     def __call__(self, window, pane, shard_index, total_shards, compression, destination) -> str:
         folder = f"{PARTITION_COLUMN}={destination}"
         ensure_dir(join(self.table_root, folder))
-        shard, total = int(shard_index or 0), max(1, int(total_shards or 1))
-        return (f"{folder}/part-{window_label(window)}-{self.run_id}-{uuid.uuid4().hex[:8]}-"
-                f"{shard:03d}of{total:03d}.parquet")
+        if pane is None:  # not on this sink's path (every record is spilled to the sharded write)
+            raise ValueError(f"no pane info for a file of window {window_label(window)}: cannot name it")
+        return (f"{folder}/part-{window_label(window)}-{self.run_id}-pane{int(pane.index):03d}-"
+                f"000of{SHARDS:03d}.parquet")
 
 
 class CountWrittenFiles(beam.DoFn):
@@ -164,7 +180,7 @@ class WriteWindowedParquet(beam.PTransform):
             file_naming=WindowedFileNaming(table_root, self.run_id),
             destination=partition_of,
             sink=_SinkForTable(self.table),
-            shards=1,
+            shards=SHARDS,
             max_writers_per_bundle=0,
             temp_directory=StaticValueProvider(str, join(self.root, TEMP_DIR, self.run_id, self.table)),
         )

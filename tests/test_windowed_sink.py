@@ -17,10 +17,10 @@ from apache_beam.utils.timestamp import Timestamp
 
 from pipeline.schemas import TABLES
 from pipeline.sinks import read_table
-from pipeline.windowed_sink import TEMP_DIR, ParquetRowSink, WriteWindowedParquet, window_label
+from pipeline.windowed_sink import TEMP_DIR, ParquetRowSink, WindowedFileNaming, WriteWindowedParquet, window_label
 
 BASE = dt.datetime(2026, 3, 1, 10, 0, tzinfo=dt.UTC)
-NAME = re.compile(r"^part-(\d{8}T\d{6}Z)-(\d{8}T\d{6}Z)-run-1-[0-9a-f]{8}-(\d{3})of(\d{3})\.parquet$")
+NAME = re.compile(r"^part-(\d{8}T\d{6}Z)-(\d{8}T\d{6}Z)-run-1-pane(\d{3})-(\d{3})of(\d{3})\.parquet$")
 
 
 def error(uri: str, seconds: int, day: str = "2026-03-01") -> window.TimestampedValue:
@@ -72,6 +72,9 @@ def test_files_per_window_partition_and_firing(tmp_path):
             assert begin <= ingested < begin + dt.timedelta(seconds=60), (f.name, ingested)
     late = [f for f in files if "w0-late" in pq.read_table(f).column("source_uri").to_pylist()]
     assert len(late) == 1 and pq.read_table(late[0]).num_rows == 1
+    # named by pane: the on-time firings are pane 0, the late one of the same window and dt pane 1
+    assert NAME.match(late[0].name).group(3) == "001"
+    assert sorted(NAME.match(f.name).group(3) for f in files) == ["000", "000", "000", "000", "001"]
 
     table = read_table(str(tmp_path), "errors")
     assert sorted(table.column("source_uri").to_pylist()) == ["w0-a", "w0-b", "w0-c", "w0-late", "w1-a", "w2-a"]
@@ -99,6 +102,25 @@ def test_parquet_row_sink_writes_the_table_schema_in_batches(monkeypatch):
     assert table.schema.equals(TABLES["quotes"])
     assert table.column("start_char").to_pylist() == list(range(7))
     assert pq.ParquetFile(io.BytesIO(buffer.getvalue())).metadata.num_row_groups == 3
+
+
+def test_file_names_are_deterministic_so_a_retried_finalisation_overwrites(tmp_path):
+    """The same (window, pane, dt) always gives the same name, whatever position fileio gives the temp
+    file among those it moves together: a retried finalisation replaces its first attempt's file instead
+    of leaving a second one with the same rows. Another pane of the window gets another name."""
+    from apache_beam.utils.windowed_value import PaneInfo, PaneInfoTiming
+
+    naming = WindowedFileNaming(str(tmp_path / "articles"), "run-1")
+    w = window.IntervalWindow(Timestamp.from_utc_datetime(BASE), Timestamp.from_utc_datetime(BASE) + 60)
+    on_time = PaneInfo(True, False, PaneInfoTiming.ON_TIME, 0, 0)
+    late = PaneInfo(False, False, PaneInfoTiming.LATE, 1, 1)
+    first = naming(w, on_time, 0, 1, "", "2026-03-01")
+    assert first == "dt=2026-03-01/part-20260301T100000Z-20260301T100100Z-run-1-pane000-000of001.parquet"
+    assert naming(w, on_time, 1, 2, "", "2026-03-01") == first  # a retry grouping two temp files
+    assert naming(w, late, 0, 1, "", "2026-03-01") != first
+    assert naming(w, on_time, 0, 1, "", "2026-02-28") != first
+    assert (tmp_path / "articles" / "dt=2026-03-01").is_dir()
+    assert WindowedFileNaming(str(tmp_path / "articles"), "run-2")(w, on_time, 0, 1, "", "2026-03-01") != first
 
 
 def test_window_label_is_safe_in_file_names():
