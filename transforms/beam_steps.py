@@ -138,34 +138,39 @@ class AnnotateArticles(beam.DoFn):
         if self.articles_since_trim >= TRIM_EVERY_ARTICLES:
             self.articles_since_trim = 0
             release_free_memory()
-        started = time.perf_counter()
-        try:
-            docs = list(nlp.pipe((r["text"] for r in todo), batch_size=self.batch_size))
-        except Exception:  # noqa: BLE001 - retry one by one so one bad article cannot sink a batch
-            docs = [None] * len(todo)
-        self.nlp_ms.inc(int((time.perf_counter() - started) * 1000))
-        for row, doc in zip(todo, docs, strict=True):
+        # A long-running worker (a stream) meets new words forever, and spaCy keeps every string and
+        # lexeme it has seen in the shared vocab: memory would grow without bound. Inside a memory zone
+        # the strings and lexemes a batch adds are dropped when the batch ends. Only plain rows (Python
+        # strings and ints) leave this block, never a Doc, Span or hash of a transient string.
+        with nlp.memory_zone():
+            started = time.perf_counter()
             try:
-                if doc is None:
-                    doc = nlp(row["text"])
-                started = time.perf_counter()
-                entities, quotes = rows_from_doc(doc, row["text"])
-                self.rows_ms.inc(int((time.perf_counter() - started) * 1000))
-            except Exception as exc:  # noqa: BLE001
-                yield pvalue.TaggedOutput(ERRORS, error_row(row["_raw"], "annotate", _unexpected("annotate", exc)))
-                continue
-            row["nlp_status"] = "ok"
-            row["model"] = self.model_version
-            for tag, rows in ((ENTITIES, entities), (QUOTES, quotes)):
-                for r in rows:
-                    r.update(article_id=row["article_id"], dt=row["dt"])
-                if self.row_lists:
-                    if rows:
-                        yield pvalue.TaggedOutput(tag, rows)
-                else:
+                docs = list(nlp.pipe((r["text"] for r in todo), batch_size=self.batch_size))
+            except Exception:  # noqa: BLE001 - retry one by one so one bad article cannot sink a batch
+                docs = [None] * len(todo)
+            self.nlp_ms.inc(int((time.perf_counter() - started) * 1000))
+            for row, doc in zip(todo, docs, strict=True):
+                try:
+                    if doc is None:
+                        doc = nlp(row["text"])
+                    started = time.perf_counter()
+                    entities, quotes = rows_from_doc(doc, row["text"])
+                    self.rows_ms.inc(int((time.perf_counter() - started) * 1000))
+                except Exception as exc:  # noqa: BLE001
+                    yield pvalue.TaggedOutput(ERRORS, error_row(row["_raw"], "annotate", _unexpected("annotate", exc)))
+                    continue
+                row["nlp_status"] = "ok"
+                row["model"] = self.model_version
+                for tag, rows in ((ENTITIES, entities), (QUOTES, quotes)):
                     for r in rows:
-                        yield pvalue.TaggedOutput(tag, r)
-            yield self._article(row)
+                        r.update(article_id=row["article_id"], dt=row["dt"])
+                    if self.row_lists:
+                        if rows:
+                            yield pvalue.TaggedOutput(tag, rows)
+                    else:
+                        for r in rows:
+                            yield pvalue.TaggedOutput(tag, r)
+                yield self._article(row)
 
     def _article(self, row: dict[str, Any]) -> dict[str, Any]:
         row = dict(row)
