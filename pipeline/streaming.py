@@ -406,6 +406,11 @@ def run_streaming(options, settings: StreamingSettings, config: GraphConfig, pro
     """Run until SIGTERM/SIGINT (local runner) and write the run record; submit and return otherwise."""
     from apache_beam.options.pipeline_options import StandardOptions
 
+    from pipeline.preflight_dataflow import refuse_unready_dataflow
+
+    refused = refuse_unready_dataflow(options)  # e.g. no --sdk_container_image: workers could not import us
+    if refused:
+        return refused
     started = time.time()
     noise = _BeamNoise()
     noise.install()
