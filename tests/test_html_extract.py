@@ -10,7 +10,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from transforms.article import prepare_article
 from transforms.beam_steps import ERRORS, CleanArticle, ParseInput
-from transforms.html_extract import MAX_ELEMENTS, extract_html, json_ld_body, parse_html
+from transforms.html_extract import JSON_LD, MAX_ELEMENTS, PRECISION, extract_html, json_ld_body, parse_html
 from transforms.parse import parse_input
 from transforms.records import StageError, utcnow
 
@@ -60,7 +60,7 @@ def test_page_body_and_metadata():
     assert page.published == "2026-11-20"
     assert page.authors == ["Jane Doe"]
     assert page.url == "https://ledger.example.com/news/council-budget"
-    assert page.method == "precision"
+    assert page.method == PRECISION
 
 
 def test_article_row_from_html_file():
@@ -98,7 +98,7 @@ def test_json_ld_article_body_when_the_page_body_is_empty():
     script = f'<script type="application/ld+json">{json.dumps(ld)}</script>'
     html = news_page(extra_head=script, article_body='<div id="app">Loading&hellip;</div>')
     page = extract_html(html)
-    assert page.method == "json-ld"
+    assert page.method == JSON_LD
     assert page.text == "\n\n".join(PARAGRAPHS)
     assert json_ld_body(parse_html('<html><head><script type="application/ld+json">{bad json</script></head>'
                                    "<body><p>x</p><p>y</p></body></html>")) == ""

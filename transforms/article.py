@@ -6,14 +6,16 @@ import datetime as dt
 import re
 from typing import Any
 
-from transforms.clean_text import clean_text, normalise_unicode
-from transforms.ids import article_id, content_hash
+from transforms.clean_text import clean_text, normalise_unicode, split_paragraphs
+from transforms.ids import article_id, content_hash, plausible_article_url
 from transforms.language import detect_language
 from transforms.parse import parse_timestamp
 from transforms.records import StageError
 
 STAGE = "clean"
 _WORD = re.compile(r"\w+")
+UNCLEANED = "+uncleaned"  # extractor suffix: the cleaning rules would have removed the whole extraction
+MIN_UNCLEANED_WORDS = 20  # an extraction the rules remove entirely is kept only with this many words
 
 
 def prepare_article(raw: dict[str, Any], now: dt.datetime, pipeline_version: str) -> dict[str, Any]:
@@ -21,22 +23,31 @@ def prepare_article(raw: dict[str, Any], now: dt.datetime, pipeline_version: str
 
     Fields given with the article win over what the page says about itself; the body's language
     is detected from the cleaned text (a page's `<html lang>` is only a last resort: templates
-    often declare one language for every page).
+    often declare one language for every page). A URL the page gives for itself (canonical link,
+    og:url) is used only where it plausibly names the article (transforms.ids.plausible_article_url):
+    a home or section page would give every story of the site one id.
+
+    `extractor` names the HTML extractor that gave the body (None for an article given as text). The
+    cleaning rules never turn a real HTML extraction into nothing: when every line of it matched a
+    noise rule (and it has MIN_UNCLEANED_WORDS words or more), the extraction is kept with only its
+    Unicode and whitespace normalised, and `extractor` gets the suffix "+uncleaned" to say so.
     """
     title = raw.get("title")
     url = raw.get("url")
     published = raw.get("published_at")
     authors = list(raw.get("authors") or [])
     body = raw.get("text")
-    page_language, truncated = None, False
+    page_language, truncated, extractor = None, False, None
     if not (body or "").strip() and raw.get("html"):
         from transforms.html_extract import extract_html  # trafilatura loads only where there is HTML
 
         page = extract_html(raw["html"], url=url)
         truncated = page.truncated
         body = page.text
+        extractor = page.method if page.text else None
         title = title or page.title
-        url = url or page.url
+        if not url and plausible_article_url(page.url, title):
+            url = page.url
         authors = authors or page.authors
         page_language = page.language
         if published is None and page.published:
@@ -45,6 +56,10 @@ def prepare_article(raw: dict[str, Any], now: dt.datetime, pipeline_version: str
             except StageError:
                 published = None
     cleaned = clean_text(body or "", title=title)
+    if not cleaned.text.strip() and extractor:
+        kept = "\n\n".join(split_paragraphs(normalise_unicode(body)))
+        if len(_WORD.findall(kept)) >= MIN_UNCLEANED_WORDS:
+            cleaned.text, extractor = kept, extractor + UNCLEANED
     if not cleaned.text.strip():
         if truncated:
             raise StageError(STAGE, "no article text: the HTML is nested deeper than the parser's limit (256 levels)")
@@ -72,5 +87,6 @@ def prepare_article(raw: dict[str, Any], now: dt.datetime, pipeline_version: str
         "dateline": cleaned.dateline,
         "nlp_status": "pending",
         "duplicate_of": None,
+        "extractor": extractor,
         "dt": (published or now).date().isoformat(),
     }

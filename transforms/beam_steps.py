@@ -56,7 +56,10 @@ class ParseInput(beam.DoFn):
 
 
 class CleanArticle(beam.DoFn):
-    """Raw article -> cleaned articles row with id, hash, language and dt."""
+    """Raw article -> cleaned articles row with id, hash, language and dt.
+
+    Counts the HTML pages per extractor that gave their body (Beam counters `extractor_<name>`, e.g.
+    extractor_trafilatura-baseline, extractor_trafilatura-precision+uncleaned)."""
 
     def __init__(self, pipeline_version: str):
         self.pipeline_version = pipeline_version
@@ -75,6 +78,8 @@ class CleanArticle(beam.DoFn):
             return
         finally:
             self.clean_ms.inc(int((time.perf_counter() - started) * 1000))
+        if row.get("extractor"):
+            Metrics.counter(NAMESPACE, f"extractor_{row['extractor']}").inc()
         row["_raw"] = raw
         yield row
 
@@ -116,7 +121,7 @@ class AnnotateArticles(beam.DoFn):
         gc.freeze()
 
     def process(self, batch: list[dict[str, Any]]):
-        from transforms.annotate import rows_from_doc
+        from transforms.annotate import docs_with_titles, rows_from_doc
 
         nlp = self.nlp
         todo = []
@@ -144,17 +149,20 @@ class AnnotateArticles(beam.DoFn):
         # strings and ints) leave this block, never a Doc, Span or hash of a transient string.
         with nlp.memory_zone():
             started = time.perf_counter()
+            titles = [r.get("title") or None for r in todo]
             try:
-                docs = list(nlp.pipe((r["text"] for r in todo), batch_size=self.batch_size))
+                # one nlp.pipe call parses each article's text and its headline (headline quotes)
+                docs = docs_with_titles(nlp, [r["text"] for r in todo], titles, self.batch_size)
             except Exception:  # noqa: BLE001 - retry one by one so one bad article cannot sink a batch
-                docs = [None] * len(todo)
+                docs = [(None, None)] * len(todo)
             self.nlp_ms.inc(int((time.perf_counter() - started) * 1000))
-            for row, doc in zip(todo, docs, strict=True):
+            for row, title, (doc, title_doc) in zip(todo, titles, docs, strict=True):
                 try:
                     if doc is None:
                         doc = nlp(row["text"])
+                        title_doc = nlp(title) if title else None
                     started = time.perf_counter()
-                    entities, quotes = rows_from_doc(doc, row["text"])
+                    entities, quotes = rows_from_doc(doc, row["text"], title_doc, title)
                     self.rows_ms.inc(int((time.perf_counter() - started) * 1000))
                 except Exception as exc:  # noqa: BLE001
                     yield pvalue.TaggedOutput(ERRORS, error_row(row["_raw"], "annotate", _unexpected("annotate", exc)))
@@ -164,6 +172,8 @@ class AnnotateArticles(beam.DoFn):
                 for tag, rows in ((ENTITIES, entities), (QUOTES, quotes)):
                     for r in rows:
                         r.update(article_id=row["article_id"], dt=row["dt"])
+                        if "attribution_id" in r:  # fragments of one quotation: unique across articles
+                            r["attribution_id"] = f"{row['article_id']}:{r['attribution_id']}"
                     if self.row_lists:
                         if rows:
                             yield pvalue.TaggedOutput(tag, rows)

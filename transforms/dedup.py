@@ -2,6 +2,9 @@
 
 Batch (DeduplicateBatch, deciding with DropExactDuplicates on small key records) picks the kept copy
 deterministically; streaming (DropRepeatedArticles) keeps the first copy to arrive within a horizon.
+In batch, two inputs with one article_id but different content are different stories (a page whose
+canonical URL names its site's home page, a reused id): both are kept, the later gets a distinct id
+(distinct_id) and the clash is reported on ID_CLASHES, never counted as a duplicate.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import Any
 import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.coders import StrUtf8Coder
+from apache_beam.metrics import Metrics
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec, on_timer
 from apache_beam.transforms.window import GlobalWindows
@@ -18,9 +22,42 @@ from apache_beam.typehints import KV
 from apache_beam.utils.timestamp import Duration, Timestamp
 
 from transforms.near_duplicates import lsh_member, mark_copy, near_copy_originals
+from transforms.records import METRICS_NAMESPACE
 from transforms.windowing import restore_windowing
 
 DUPLICATES = "duplicates"
+ID_CLASHES = "id_clashes"  # batch: inputs given a distinct article_id because another story had theirs
+ID_CLASHES_COUNTER = "article_id_clashes"  # the Beam counter of the same, in METRICS_NAMESPACE
+
+
+def distinct_id(article_id: str, content_hash: str) -> str:
+    """The id of a story whose article_id another story with different content already holds."""
+    return f"{article_id}-c{content_hash[:12]}"
+
+
+def _one_per_id(item):
+    """One article_id's records -> one per distinct content; the same content again is a DUPLICATE.
+
+    Different content under one id is a clash, not a copy: the content of the record with the smallest
+    source URI keeps the id, every other content gets distinct_id (deterministic: the same inputs give
+    the same ids in every run) and an ID_CLASHES record."""
+    article_id, rows = item
+    by_content: dict[str, list[dict[str, Any]]] = {}
+    for row in sorted(rows, key=lambda r: r["source_uri"]):
+        by_content.setdefault(row["content_hash"], []).append(row)
+    for n, (digest, copies) in enumerate(by_content.items()):  # in order of each content's first source URI
+        kept = copies[0]
+        if n:
+            new_id = distinct_id(article_id, digest)
+            member = kept.get("member")
+            kept = dict(kept, article_id=new_id, member=(member[0], new_id, member[2]) if member else member)
+            Metrics.counter(METRICS_NAMESPACE, ID_CLASHES_COUNTER).inc()
+            yield pvalue.TaggedOutput(ID_CLASHES, {"article_id": new_id, "source_uri": kept["source_uri"],
+                                                   "clashed_with": article_id, "content_hash": digest})
+        yield kept
+        for dup in copies[1:]:
+            yield pvalue.TaggedOutput(DUPLICATES, {"article_id": kept["article_id"], "source_uri": dup["source_uri"],
+                                                   "duplicate_of": kept["article_id"]})
 
 
 def _keep_first(item):
@@ -36,7 +73,8 @@ def _keep_first(item):
 
 
 class DropExactDuplicates(beam.PTransform):
-    """Batch dedup: group by article_id, then by content hash. Outputs main + DUPLICATES.
+    """Batch dedup: group by article_id (same content: duplicates; different content: distinct ids, see
+    _one_per_id), then by content hash. Outputs main + DUPLICATES + ID_CLASHES.
 
     Works on any dicts with article_id, content_hash and source_uri: whole rows or key records."""
 
@@ -45,7 +83,7 @@ class DropExactDuplicates(beam.PTransform):
             articles
             | "Key by id" >> beam.Map(lambda r: (r["article_id"], r))
             | "Group by id" >> beam.GroupByKey()
-            | "One per id" >> beam.FlatMap(_keep_first).with_outputs(DUPLICATES, main="articles")
+            | "One per id" >> beam.FlatMap(_one_per_id).with_outputs(DUPLICATES, ID_CLASHES, main="articles")
         )
         by_hash = (
             by_id.articles
@@ -54,7 +92,7 @@ class DropExactDuplicates(beam.PTransform):
             | "One per content" >> beam.FlatMap(_keep_first).with_outputs(DUPLICATES, main="articles")
         )
         duplicates = (by_id[DUPLICATES], by_hash[DUPLICATES]) | "All duplicates" >> beam.Flatten()
-        return {"articles": by_hash.articles, DUPLICATES: duplicates}
+        return {"articles": by_hash.articles, DUPLICATES: duplicates, ID_CLASHES: by_id[ID_CLASHES]}
 
 
 def key_record(row: dict[str, Any], with_signature: bool) -> dict[str, Any]:
@@ -63,14 +101,19 @@ def key_record(row: dict[str, Any], with_signature: bool) -> dict[str, Any]:
             "member": lsh_member(row) if with_signature else None}
 
 
-def _keep_unique(row: dict[str, Any], dropped: dict[str, str], originals: dict[str, tuple] | None = None):
-    """The row unless it lost an exact-duplicate decision; near-copies get duplicate_of."""
+def _keep_unique(row: dict[str, Any], dropped: dict[str, str], renamed: dict[str, str],
+                 originals: dict[str, tuple] | None = None):
+    """The row unless it lost an exact-duplicate decision; clashing ids made distinct; near-copies get
+    duplicate_of."""
     if row["source_uri"] not in dropped:
+        if row["source_uri"] in renamed:
+            row = dict(row, article_id=renamed[row["source_uri"]])
         yield mark_copy(row, originals) if originals else row
 
 
 class DeduplicateBatch(beam.PTransform):
-    """Batch: cleaned rows -> {'articles': unique rows spread over the workers, DUPLICATES: dropped copies}.
+    """Batch: cleaned rows -> {'articles': unique rows spread over the workers, DUPLICATES: dropped copies,
+    ID_CLASHES: one record per input whose article_id was made distinct (count them in the run record)}.
 
     Whole rows (text and raw payload) are the bulk of the data, and on the local runner every shuffle
     of them costs time and worker memory. So the decisions are made on small key records (exact
@@ -86,8 +129,9 @@ class DeduplicateBatch(beam.PTransform):
     def expand(self, rows):
         keys = rows | "Key records" >> beam.Map(key_record, bool(self.threshold))
         exact = keys | "Exact duplicates" >> DropExactDuplicates()
-        side = {"dropped": beam.pvalue.AsDict(
-            exact[DUPLICATES] | "Dropped inputs" >> beam.Map(lambda d: (d["source_uri"], d["duplicate_of"])))}
+        dropped = exact[DUPLICATES] | "Dropped inputs" >> beam.Map(lambda d: (d["source_uri"], d["duplicate_of"]))
+        renamed = exact[ID_CLASHES] | "Renamed inputs" >> beam.Map(lambda c: (c["source_uri"], c["article_id"]))
+        side = {"dropped": beam.pvalue.AsDict(dropped), "renamed": beam.pvalue.AsDict(renamed)}
         if self.threshold:
             members = exact["articles"] | "LSH members" >> beam.FlatMap(lambda k: [k["member"]] if k["member"] else [])
             side["originals"] = beam.pvalue.AsDict(near_copy_originals(members, self.threshold))
@@ -97,7 +141,7 @@ class DeduplicateBatch(beam.PTransform):
             | "Spread work" >> beam.Reshuffle()
             | "Keep unique, mark near-copies" >> beam.FlatMap(_keep_unique, **side)
         )
-        return {"articles": unique, DUPLICATES: exact[DUPLICATES]}
+        return {"articles": unique, DUPLICATES: exact[DUPLICATES], ID_CLASHES: exact[ID_CLASHES]}
 
 
 class _FirstCopyWins(beam.DoFn):
