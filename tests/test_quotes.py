@@ -79,9 +79,12 @@ def test_direct_quote_in_typewriter_marks(nlp):
 def test_quote_split_around_its_cue_is_one_quote(nlp):
     quotes = quotes_of(nlp, "Dr. Amina Okafor runs the clinic. “The vaccine works,” she said. “But supply is "
                             "still far too short for the demand we see.”")
-    q = only(quotes, "direct")
-    assert q["text"].startswith("The vaccine works") and q["text"].endswith("the demand we see.")
-    assert (q["speaker"], q["speaker_canonical"], q["cue"]) == ("she", "Amina Okafor", "said")
+    assert [q["text"] for q in quotes] == ["The vaccine works",
+                                           "But supply is still far too short for the demand we see."]
+    assert len({q["attribution_id"] for q in quotes}) == 1
+    for q in quotes:
+        assert q["kind"] == "direct" and q["cue_type"] == "speech"
+        assert (q["speaker"], q["speaker_canonical"], q["cue"]) == ("she", "Amina Okafor", "said")
 
 
 def test_quote_running_over_paragraphs(nlp):
@@ -143,9 +146,10 @@ def test_capitalised_quote_cited_by_a_verb_is_no_title(nlp):
 def test_uncued_quote_in_next_paragraph_goes_on(nlp):
     text = ("“We will keep the plant open as long as we can,” said Joan Patel, the plant manager.\n\n"
             "“After that, the decision is out of our hands and belongs to the board.”")
-    q = only(quotes_of(nlp, text), "direct")
-    assert q["text"].startswith("We will keep") and q["text"].endswith("belongs to the board.")
-    assert q["speaker_canonical"] == "Joan Patel"
+    first, second = quotes_of(nlp, text)
+    assert first["text"] == "We will keep the plant open as long as we can"
+    assert second["text"] == "After that, the decision is out of our hands and belongs to the board."
+    assert first["attribution_id"] == second["attribution_id"] and second["speaker_canonical"] == "Joan Patel"
 
 
 def test_stray_mark_opening_narration_does_not_continue_a_quote(nlp):
@@ -160,7 +164,8 @@ def test_quote_resumed_after_long_narration_keeps_the_longer_part(nlp):
             "friend, who was at the dinner and recalled Donald's tendency to pick fights and storm out of the room. "
             "“There was a lot of combustion at that table, every single time the two of them met.”")
     q = only(quotes_of(nlp, text), "direct")
-    assert q["text"].startswith("There was a lot of combustion") and q["speaker"] == "Annamaria Schifano"
+    assert q["text"].startswith("There was a lot of combustion") and q["speaker_canonical"] == "Annamaria Schifano"
+    assert q["speaker"].startswith("Annamaria Schifano") and "who" not in q["speaker"]
 
 
 # ----------------------------------------------------------------------------- partial quotes
@@ -269,9 +274,11 @@ def test_relative_pronoun_speaker(nlp):
     assert q["speaker"] == "who" and q["speaker_canonical"] == "Ruth Adler" and q["text"] == "the deal was dead"
 
 
-def test_impression_without_a_source(nlp):
+def test_impression_is_no_attribution(nlp):
+    assert quotes_of(nlp, "The deal appeared certain to collapse by the end of the week.") == []
+    assert quotes_of(nlp, "The senator seems tired of the long campaign.") == []
     (q,) = quotes_of(nlp, "The governor seemed to suggest that the project was over.")
-    assert q["cue"] == "seemed" and q["speaker"] is None and "the project was over" in q["text"]
+    assert (q["cue"], q["speaker"], q["text"]) == ("suggest", "The governor", "the project was over")
 
 
 def test_poll_as_a_source(nlp):
@@ -332,9 +339,10 @@ def test_identified_as_a_quoted_label(nlp):
 def test_uncued_quote_after_a_report_carries_it_on(nlp):
     text = ("Foreign ministry spokesman Geng Shuang said people should provide evidence for their accusations.\n\n"
             "“This is extremely irresponsible and it does nothing to help.”")
-    quotes = quotes_of(nlp, text)
-    assert len(quotes) == 1 and quotes[0]["kind"] == "partial"
-    assert quotes[0]["text"].startswith("people should provide") and quotes[0]["text"].endswith("nothing to help.")
+    report, quote = quotes_of(nlp, text)
+    assert report["attribution_id"] == quote["attribution_id"] and quote["speaker"] == report["speaker"]
+    assert report["text"] == "people should provide evidence for their accusations"
+    assert quote["text"] == "This is extremely irresponsible and it does nothing to help." and quote["kind"] == "direct"
 
 
 def test_more_verbs_of_saying_and_knowing(nlp):
@@ -453,3 +461,5 @@ def test_quote_rows_always_satisfy_the_offset_contract(nlp, parts):
         assert text[q["start_char"]:q["end_char"]] == q["text"]
         assert q["kind"] in ("direct", "partial", "indirect")
         assert q["speaker_canonical"] is None or q["speaker"] is not None
+        assert q["cue_type"] in ("speech", "thought", "evidence", "intention", "stance")
+        assert q["attribution_id"] and q["in_title"] is False

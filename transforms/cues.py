@@ -24,7 +24,7 @@ imply speculate forecast assure reassure inform advise believe think hope fear w
 doubt show find mention muse scoff brag propose recommend demand threaten question wonder learn
 acknowledge concur guess figure reason surmise theorize posit opine exclaim shout yell chant read proclaim
 echo repeat remember continue realize realise understand assume recognize recognise signal
-point charge affirm reaffirm underscore clarify confess hear decide determine discover notice
+point charge affirm reaffirm underscore clarify confess decide determine discover notice
 project convince persuade
 """.split())
 
@@ -126,6 +126,67 @@ BELIEF = {"believe", "think", "hope", "fear", "worry", "expect", "feel", "know",
 # Verbs of thinking: a belief, never said out loud by an "it".
 COGNITION = {"believe", "think", "hope", "fear", "worry", "expect", "feel", "know", "suspect", "doubt", "wonder",
              "figure", "guess", "reason", "learn", "find", "show", "read", "see"}
+
+# What kind of attribution a cue makes (the `cue_type` column). Speech is the default: every verb of the
+# tables above not listed here reports words said or written. "Who said what" queries keep cue_type = 'speech'.
+SPEECH, THOUGHT, EVIDENCE, INTENTION, STANCE = "speech", "thought", "evidence", "intention", "stance"
+CUE_TYPES = (SPEECH, THOUGHT, EVIDENCE, INTENTION, STANCE)
+# "Clinton believes the deal is bad", "experts see the vote as a test": a belief, not an utterance.
+THOUGHT_VERBS = {"believe", "think", "hope", "fear", "worry", "expect", "feel", "know", "suspect", "doubt", "wonder",
+                 "realize", "realise", "understand", "assume", "remember", "learn", "figure", "guess", "reason",
+                 "surmise", "theorize", "posit", "see", "view", "regard", "consider"}
+# "a report found ...", "the poll shows ...", "police discovered ...": what evidence says, not a person.
+EVIDENCE_VERBS = {"show", "find", "discover", "notice", "determine"}
+# "Cruz plans to stay in", "she wants a recount", "he decided to run": an intention, nothing said.
+INTENTION_VERBS = {"plan", "seek", "want", "intend", "wish", "prefer", "like", "love", "aim", "decide", "refuse",
+                   "decline", "offer", "vote"}
+# Taking a side on something named by an object ("Cuban backed Obama", "criticized the deal"): a stance.
+STANCE_VERBS = {"endorse", "criticize", "criticise", "praise", "reject", "denounce", "defend", "dismiss", "blast",
+                "slam", "attack", "mock", "tout", "decry", "condemn", "blame", "oppose", "support", "back", "favor",
+                "favour", "embrace", "champion", "rebuke", "assail", "lambaste", "deride", "bemoan", "applaud",
+                "welcome", "thank", "congratulate", "credit", "side", "distance", "balk", "rail", "lash",
+                "acquiesce", "spar", "focus", "weigh"}
+# Nouns of saying that hold a belief rather than an utterance ("his belief that ...").
+THOUGHT_NOUNS = {"assumption", "belief", "beliefs", "fear", "fears", "hope", "hopes", "view", "conviction"}
+# Nouns of intention that are speech acts ("her pledge to ...", "his call to ...").
+SPEECH_INTENT_NOUNS = {"promise", "promises", "pledge", "pledges", "vow", "vows", "threat", "threats", "call", "calls",
+                       "proposal", "demand", "demands"}
+# "declined to comment", "refused comment": no attribution, whatever follows.
+NO_COMMENT = {"comment", "comments", "commenting", "elaborate", "specify", "discuss", "say", "answer", "respond",
+              "reply", "speak", "talk", "interview", "interviews", "request", "requests"}
+
+
+def cue_type(lemma: str | None, construction: str = "clause") -> str:
+    """The cue_type of a reporting verb used in a construction: 'speech' unless the verb is one of
+    thought, evidence or intention, or a verb of stance takes a thing (not a clause) as its content.
+
+    >>> cue_type("say"), cue_type("believe"), cue_type("find"), cue_type("plan", "infinitive")
+    ('speech', 'thought', 'evidence', 'intention')
+    >>> cue_type("endorse", "object"), cue_type("criticize", "clause")
+    ('stance', 'speech')
+    """
+    if lemma is None:
+        return SPEECH
+    if lemma in THOUGHT_VERBS:
+        return THOUGHT
+    if lemma in EVIDENCE_VERBS:
+        return EVIDENCE
+    if lemma in INTENTION_VERBS:
+        return INTENTION
+    if lemma in STANCE_VERBS and construction in ("object", "prep", "passive"):
+        return STANCE
+    return SPEECH
+
+
+def direct_cue_type(lemma: str | None) -> str:
+    """The cue_type of a cue that introduces words in quote marks: those words were said, unless the
+    verb says they were thought ("“...,” he thought") or found ("“...,” the report found")."""
+    if lemma in THOUGHT_VERBS:
+        return THOUGHT
+    if lemma in EVIDENCE_VERBS:
+        return EVIDENCE
+    return SPEECH
+
 
 SPEECH_VERBS = sorted(CLAUSE | INFINITIVE | OBJECT | set(PREPS) | REGARD)
 

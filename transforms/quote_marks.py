@@ -3,6 +3,10 @@
 Curly “…”, straight "…", guillemets «…» / »…«, German „…“, and the typewriter style of the New York
 Times archive ''…'' / ``…''. A quote may run over several paragraphs: by convention each paragraph
 re-opens the quote and only the last one closes it. A paragraph that never closes its quote ends it.
+
+Headlines quote in single marks (‘Disgusting Fraud’, 'intentional act'): `find_quoted(title, single=True)`
+also pairs those, where an opening mark starts a word and a closing one ends a word (not "It’s",
+"Clinton aides' deals" with nothing open). Body text keeps single marks for quotes inside quotes.
 """
 
 from __future__ import annotations
@@ -36,8 +40,11 @@ def _opener_at(text: str, i: int) -> str | None:
     return None
 
 
-def find_quoted(text: str) -> list[tuple[int, int]]:
-    """Character spans of quoted content, quote marks excluded, trailing commas trimmed."""
+def find_quoted(text: str, single: bool = False) -> list[tuple[int, int]]:
+    """Character spans of quoted content, quote marks excluded, trailing commas trimmed (single: also
+    ‘…’ and '…', as headlines quote)."""
+    if single:
+        return sorted(find_quoted(text) + _single_quoted(text))
     spans: list[tuple[int, int]] = []
     start: int | None = None
     opener = ""
@@ -81,6 +88,24 @@ def find_quoted(text: str) -> list[tuple[int, int]]:
         while e > s and text[e - 1] in _TRIM_END:
             e -= 1
         if e > s and re.search(r"\w", text[s:e]):
+            out.append((s, e))
+    return out
+
+
+_SINGLE = re.compile(r"(?<![\w’'])([‘'])(?=\w)(.+?)(?<=[\w.!?,])([’'])(?!\w)")
+
+
+def _single_quoted(text: str) -> list[tuple[int, int]]:
+    """‘…’ / '…' pairs on one line outside double quote marks: an opener before a word, a closer after one."""
+    doubles = find_quoted(text)
+    out = []
+    for m in _SINGLE.finditer(text):
+        s, e = m.start(2), m.end(2)
+        if "\n" in text[s:e] or any(ds - 1 <= m.start() < de + 1 for ds, de in doubles):
+            continue
+        while e > s and text[e - 1] in _TRIM_END:
+            e -= 1
+        if e > s:
             out.append((s, e))
     return out
 

@@ -31,18 +31,62 @@ GENDERED.update({w: "f" for w in """mrs ms miss madam lady queen princess woman 
 aunt grandmother chairwoman congresswoman spokeswoman businesswoman actress girlfriend""".split()})
 _PREFIX = 5
 MAX_MENTION_TOKENS = 25
+# Titles and roles written before a name ("Organizer Dwayne Croteau", "Prime Minister Mark Carney"): not
+# part of the name a speaker_canonical holds.
+TITLE_WORDS = set("""
+mr mrs ms miss mx dr prof professor sir dame lord lady rev reverend fr father sister brother
+president vice prime minister premier chancellor secretary senator sen rep representative congressman
+congresswoman governor gov lt lieutenant mayor deputy councillor councilor alderman commissioner chairman
+chairwoman chair ceo cfo coo cto founder cofounder director manager organizer organiser spokesman spokeswoman
+spokesperson judge justice chief attorney general gen col colonel maj major capt captain sgt sergeant officer
+detective det constable cst inspector superintendent sheriff coach trustee ambassador envoy speaker leader
+former late acting interim king queen prince princess sheikh pope cardinal bishop rabbi imam dean principal
+mp mpp mla mep mr. mrs. ms. dr. prof. sen. rep. gov. lt. gen. col. maj. capt. sgt. det. cst. st.
+""".split())
+# Words a speaker mention can stand for that keep a participle or clause after them ("those surveyed").
+QUANTIFIERS = {"those", "these", "anyone", "everyone", "anybody", "everybody", "someone", "somebody", "all", "some",
+               "many", "most", "few", "several", "others", "none", "half"}
+
+
+def proper_name(canonical: str | None) -> str | None:
+    """A canonical name without the titles and roles written before it ("Organizer Dwayne Croteau" ->
+    "Dwayne Croteau", "Prime Minister Mark Carney" -> "Mark Carney"); None where what is left is no
+    proper name ("rookie defenceman", "Prime Minister").
+
+    >>> proper_name("Organizer Dwayne Croteau"), proper_name("rookie defenceman"), proper_name("UN")
+    ('Dwayne Croteau', None, 'UN')
+    """
+    if not canonical:
+        return None
+    words = canonical.split()
+    while len(words) > 1 and (words[0].lower() in TITLE_WORDS or words[0].lower().rstrip(".") in TITLE_WORDS
+                              or not words[0][:1].isupper() and not words[0][:1].isdigit()):
+        words = words[1:]
+    if not words or words[0].lower().rstrip(".") in TITLE_WORDS:
+        return None
+    if not any(w[:1].isupper() for w in words) or not (words[0][:1].isupper() or words[0][:1].isdigit()):
+        return None
+    return " ".join(words)
 
 
 def mention_span(head: Token, cue: Token | None = None) -> Span:
     """The mention as written: the whole noun phrase around its head, appositions and relative clauses
     included ("Vin Weber, a lobbyist and former congressman"), as attribution corpora mark sources. A
     phrase the parser made implausibly long falls back to the head with its left modifiers and name parts.
-    A `cue` the parser hung inside the phrase ("Democrats hoping to ...") ends it."""
+    A `cue` the parser hung inside the phrase ("Democrats hoping to ...") ends it, and so does a relative
+    clause or a participial phrase after the head ("Karlsson, who received a suspension", "officials speaking
+    on condition of anonymity"): they describe the speaker, they are not part of the mention (but "those
+    surveyed" keeps its participle)."""
     doc = head.doc
     start = head.left_edge.i
     end = head.right_edge.i + 1
     if cue is not None and head.i < cue.i < end:
         end = cue.left_edge.i if cue.left_edge.i > head.i else cue.i
+    if head.lower_ not in QUANTIFIERS:
+        for tok in doc[head.i + 1 : end]:
+            if tok.dep_ in ("relcl", "acl") and tok.left_edge.i > head.i:
+                end = tok.left_edge.i
+                break
     while end > head.i + 1 and (doc[end - 1].is_punct or doc[end - 1].is_space):
         end -= 1
     while start < head.i and (doc[start].is_punct or doc[start].is_space):
@@ -58,6 +102,21 @@ def mention_span(head: Token, cue: Token | None = None) -> Span:
     while end < len(doc) and doc[end].dep_ in ("compound", "flat") and doc[end].head.i == head.i:
         end += 1
     return doc[start:end]
+
+
+def link_to_body(name: str | None, body: list[Mention]) -> str | None:
+    """The name the body uses for a person or organisation a headline names shortly ("Pence" ->
+    "Mike Pence"): the body's canonical name that holds every word of `name`, the most mentioned one."""
+    if not name:
+        return name
+    words = name.lower().split()
+    counts: dict[str, int] = {}
+    for m in body:
+        if m.label in SPEAKING_LABELS and all(w in m.canonical.lower().split() for w in words):
+            counts[m.canonical] = counts.get(m.canonical, 0) + 1
+    if not counts:
+        return name
+    return proper_name(max(counts, key=lambda c: (counts[c], -len(c)))) or name
 
 
 def _stem(word: str) -> str:
@@ -78,8 +137,13 @@ class SpeakerResolver:
         self.gender = self._genders()
 
     # ------------------------------------------------------------------ public
-    def resolve(self, span: Span | None) -> str | None:
-        """The canonical name a speaker mention refers to, or None where the text does not say."""
+    def resolve(self, span: Span | None, speech: bool = True) -> str | None:
+        """The proper name (person or organisation) a speaker mention refers to, or None where the text
+        does not say. `speech`: whether the cue reports words said; "it" names an organisation only then
+        ("It said the layoffs ...", not "It means ...")."""
+        return proper_name(self._resolve(span, speech))
+
+    def _resolve(self, span: Span | None, speech: bool) -> str | None:
         if span is None or not len(span):
             return None
         head = span.root
@@ -90,8 +154,7 @@ class SpeakerResolver:
         if word in PERSONAL:
             return self._recent_person(span.start_char, PRONOUN_GENDER.get(word))
         if word in GROUP:
-            org = self._recent(span.start_char, ("ORG",))
-            return org.canonical if org else None
+            return self._speaking_org(span) if speech else None
         apposed = self._person_inside(span)  # "the health minister, Amara Diallo,"
         if apposed is not None:
             return apposed.canonical
@@ -129,6 +192,19 @@ class SpeakerResolver:
         if i < len(self.persons) and self.persons[i].end_char <= span.end_char:
             return self.persons[i]
         return None
+
+    def _speaking_org(self, span: Span) -> str | None:
+        """What "it" stands for as a speaker: the last organisation named in this sentence or the one
+        before, and only if "it" is the subject of its clause (not "it means", an expletive "it is")."""
+        head = span.root
+        if head.dep_ != "nsubj" or any(c.dep_ in ("acomp", "attr", "expl") for c in head.head.children):
+            return None
+        org = self._recent(span.start_char, ("ORG",))
+        if org is None:
+            return None
+        sent = head.sent
+        earlier = self.doc[sent.start - 1].sent.start if sent.start > 0 else sent.start
+        return org.canonical if org.start_token >= earlier else None
 
     def _recent(self, before: int, labels: tuple[str, ...]) -> Mention | None:
         for m in reversed(self.mentions[: bisect.bisect_left(self.starts, before)]):

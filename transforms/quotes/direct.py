@@ -1,0 +1,324 @@
+"""Quote marks and direct quotes: which marks hold a quotation, which belong together, and who said it.
+
+Quoted spans come from `transforms.quote_marks`. Each gets the cue that governs it, else the verb right
+after it ("“...,” Trump barked"), else the clause before a colon, else the nearest reporting verb of its
+sentence. Marks that belong together become one `Quote` with one fragment per quoted span: "“A,” he
+said. “B.”" is one attribution of two fragments, the narration between them in neither. A quote with
+no cue of its own continues the previous one in its paragraph; otherwise it goes to whoever the
+previous paragraph was about. Scare quotes, titles and slogans are no quotes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from spacy.tokens import Doc, Token
+
+from transforms.cues import CLAUSE, SPEECH, cue_lemma
+from transforms.quotes.model import Attribution, Quote, make_quote
+from transforms.quotes.reported import RELATIVE, VERBAL, source
+from transforms.quotes.spans import (
+    CLOSE_MARKS,
+    OPEN_MARKS,
+    SUBJECTS,
+    cue_clause,
+    opens_sentence,
+    paragraph,
+    phrase,
+    with_marks,
+    word_count,
+)
+from transforms.speakers import SpeakerResolver, mention_span
+
+PRONOUN_SPEAKERS = {"he", "she", "they", "i", "we"}
+MIN_DIRECT_WORDS = 4
+
+
+def direct_quotes(doc: Doc, text: str, marks: list[tuple[int, int]], direct_attr: dict[int, Attribution],
+                  after: dict[int, Attribution | None], partial_of: dict[int, int], reported: list[Quote],
+                  resolver: SpeakerResolver, mask: bytearray) -> list[Quote]:
+    """One quote per group of quote marks that belong together, each with its attribution.
+
+    partial_of maps a quote mark to the partial quote of `reported` that holds it; a partial quote that
+    goes on in the next quote marks is replaced there by one with that fragment added."""
+    groups: list[tuple[int, int, Attribution | None]] = []  # (first mark, last mark, attribution)
+    for k, (start, end) in enumerate(marks):
+        if k in partial_of:
+            continue
+        attr = after[k] or direct_attr.get(k) or direct_cue(doc, text, marks, mask, k)
+        if (attr is None and k - 1 in partial_of
+                and _continues(doc, text, reported[partial_of[k - 1]], marks[k - 1][1], start)):
+            # 'Biden “has a lot of roles,” said Doyle. “He has that appeal.”': the partial quote goes on
+            j = partial_of[k - 1]
+            quote = reported[j]
+            reported[j] = replace(quote, end_char=with_marks(text, start, end)[1],
+                                  parts=(*quote.pieces(), (start, end)), fallback=None)
+            partial_of[k] = j
+            continue
+        if groups:
+            g_first, g_last, g_attr = groups[-1]
+            gap_start, gap_end = marks[g_last][1], start
+            same_cue = attr is None or g_attr is None or _cue_index(attr) == _cue_index(g_attr)
+            if (g_last == k - 1 and same_cue and "\n" not in text[gap_start:gap_end]
+                    and gap_ok(doc, gap_start, gap_end, attr or g_attr)
+                    and word_count(doc, gap_start, gap_end) <= word_count(doc, marks[g_first][0], gap_start)
+                    + word_count(doc, start, end)):
+                groups[-1] = (g_first, k, g_attr or attr)
+                continue
+            if (g_last == k - 1 and attr is None and g_attr is not None and "\n" in text[gap_start:gap_end]
+                    and not text[text.find("\n", gap_start, gap_end) : gap_end].strip(OPEN_MARKS + " \t\n")
+                    and gap_ok(doc, gap_start, text.find("\n", gap_start, gap_end), g_attr)
+                    and _stands_alone(doc, text, [(start, end)]) and _closed(text, end)
+                    and text[start - 1] == text[marks[g_first][0] - 1]):
+                # '“A,” he said.¶“B.”': a quote that goes on in the next paragraph with no cue of its own (and
+                # in the same quote marks: a stray '"' opening a paragraph of narration is no quote)
+                groups[-1] = (g_first, k, g_attr)
+                continue
+            if (g_last == k - 1 and attr is None and "\n" not in text[gap_start:gap_end]
+                    and _stands_alone(doc, text, [(start, end)])
+                    and (g_attr is not None or _stands_alone(doc, text, marks[g_first : g_last + 1]))):
+                # '“A,” said Robin Maynard, half joking. He holds two degrees. “B.”': A and B are one
+                # attribution, but too much narration stands between them to take it in; keep the longer part
+                if word_count(doc, start, end) > word_count(doc, marks[g_first][0], marks[g_last][1]):
+                    groups[-1] = (k, k, g_attr)
+                continue
+        groups.append((k, k, attr))
+
+    quotes: list[Quote] = []
+    partials = [reported[j] for j in sorted(set(partial_of.values()))]
+    previous: Quote | None = None
+    for first, last, attr in groups:
+        start, end = marks[first][0], marks[last][1]
+        if attr is None and not _stands_alone(doc, text, marks[first : last + 1]):
+            continue  # scare quotes, titles, nicknames
+        if (first not in direct_attr and not _said_after(text, marks, first, last, after)
+                and all(_is_title(doc, text, s, e) for s, e in marks[first : last + 1])):
+            continue  # 'said on ABC's “This Week,”': a show, a book, a slogan
+        if attr is None:
+            before = [q for q in [previous, *partials] if q is not None and q.end_char <= start]
+            quote = _inherit(resolver, text, marks[first : last + 1],
+                             max(before, key=lambda q: q.end_char, default=None))
+        else:
+            quote = make_quote(resolver, start, end, "direct", attr, tuple(marks[first : last + 1]))
+        quotes.append(quote)
+        previous = quote
+    return quotes
+
+
+def _closed(text: str, end: int) -> bool:
+    """Whether the quote ending at `end` is closed by a quote mark (not cut off by its paragraph's end)."""
+    rest = text[end : end + 3].lstrip(",;: ")
+    return bool(rest) and rest[0] in CLOSE_MARKS
+
+
+def _said_after(text: str, marks: list[tuple[int, int]], first: int, last: int,
+                after: dict[int, Attribution | None]) -> bool:
+    """'“Nusra Is Al Qaeda,” Mr. Kerry said.': capitalised words that open a sentence and that a reporting
+    verb right after them cites are a quote, not a title."""
+    if not opens_sentence(text, marks[first][0]):
+        return False
+    return any(after[j] is not None and after[j].cue is not None and cue_lemma(after[j].cue.lower_) is not None
+               for j in range(first, last + 1))
+
+
+def runs_on(doc: Doc, text: str, report: Quote, quote: Quote) -> bool:
+    """Whether an uncued quote carries on the reported speech just before it: nothing but the report's own
+    cue clause ("..., he told reporters.") and at most a paragraph break stand between them."""
+    gap = text[report.end_char : quote.start_char]
+    line, _, rest = gap.partition("\n")
+    if rest.strip(OPEN_MARKS + " \t\n") or not _closed(text, quote.end_char):
+        return False
+    if not any(ch.isalnum() for ch in line):
+        return True
+    if report.cue is None:
+        return False
+    span = doc.char_span(report.end_char, report.end_char + len(line), alignment_mode="expand")
+    verbs = [t for t in span or [] if t.text == report.cue.split()[0]]
+    return bool(verbs) and gap_ok(doc, report.end_char, report.end_char + len(line),
+                                   Attribution(verbs[0], report.cue, None))
+
+
+def _continues(doc: Doc, text: str, quote: Quote, gap_start: int, gap_end: int) -> bool:
+    if "\n" in text[gap_start:gap_end] or quote.cue is None:
+        return False
+    gap = doc.char_span(gap_start, gap_end, alignment_mode="expand")
+    verbs = [t for t in gap or [] if t.text == quote.cue.split()[0]]
+    return bool(verbs) and gap_ok(doc, gap_start, gap_end, Attribution(verbs[0], quote.cue, None))
+
+
+def _is_title(doc: Doc, text: str, start: int, end: int) -> bool:
+    """“Fox and Friends”, “Access Hollywood.”: a few words, every one that matters capitalised."""
+    if any(ch in ".!?,;" for ch in text[start : end - 1]):
+        return False  # “Absolutely not. Absolutely not.” is a sentence, however it is capitalised
+    span = doc.char_span(start, end, alignment_mode="expand")
+    words = [t for t in span or [] if t.is_alpha]
+    return 2 <= len(words) <= 6 and words[0].is_title and all(t.is_title or t.is_stop for t in words)
+
+
+def _stands_alone(doc: Doc, text: str, pieces: list[tuple[int, int]]) -> bool:
+    """An uncued quote counts when it is made of sentences: it starts a sentence (or the paragraph)
+    and ends with sentence punctuation, and is long enough not to be a title or a slogan."""
+    start, end = pieces[0][0], pieces[-1][1]
+    before = text[text.rfind("\n", 0, start) + 1 : start].rstrip(OPEN_MARKS + " \t")
+    if before and not before.endswith((".", "!", "?", ":", "…")):
+        return False
+    last = text[pieces[-1][0] : end].rstrip(CLOSE_MARKS + " ")
+    if not last.endswith((".", "!", "?", "…")):
+        return False
+    return max(word_count(doc, s, e) for s, e in pieces) >= MIN_DIRECT_WORDS
+
+
+def _cue_index(attr: Attribution) -> int:
+    return attr.cue.i if attr.cue is not None else -1
+
+
+def gap_ok(doc: Doc, gap_start: int, gap_end: int, attr: Attribution | None) -> bool:
+    """Two quotes join when nothing but their cue clause stands between them ("“A,” he said. “B.”")."""
+    gap = doc.char_span(gap_start, gap_end, alignment_mode="expand")
+    if gap is None:
+        return True
+    words = [t for t in gap if not (t.is_punct or t.is_space)]
+    if not words:
+        return True
+    if attr is None or attr.cue is None:
+        return False
+    clause = cue_clause(attr.cue)
+    # words the parser hung elsewhere are fine as long as they form no clause of their own
+    return all(t.i in clause or not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children) for t in words)
+
+
+def reports(doc: Doc, start: int, end: int) -> bool:
+    """Whether doc.text[start:end] holds a reporting verb with a subject of its own."""
+    span = doc.char_span(start, end, alignment_mode="contract")
+    return span is not None and any(cue_lemma(t.lower_) and any(c.dep_ in SUBJECTS for c in t.children)
+                                    for t in span)
+
+
+def introduces(doc: Doc, cue: Token, quote_start: int) -> bool:
+    """'Adelson said, “...”' / 'he told reporters: “...”': only the cue's own clause and a comma or colon
+    stand between the verb and the quote."""
+    gap = doc.char_span(cue.idx + len(cue), quote_start, alignment_mode="expand")
+    if gap is None or not len(gap):
+        return True
+    clause = cue_clause(cue)
+    words = [t for t in gap if not (t.is_punct or t.is_space)]
+    return any(t.text in (",", ":") for t in gap) and all(t.i in clause for t in words)
+
+
+def _inherit(resolver: SpeakerResolver, text: str, parts: list[tuple[int, int]], previous: Quote | None) -> Quote:
+    """A quote with no cue of its own: same paragraph as the last quote -> same speaker;
+    otherwise the person the previous paragraph ended on, if it names or refers to one."""
+    start, end = parts[0][0], parts[-1][1]
+    para_start = text.rfind("\n", 0, start) + 1
+    if previous is not None and previous.end_char >= para_start - 2 and previous.speaker:
+        return Quote(start, end, "direct", previous.speaker, previous.speaker_canonical, None, SPEECH,
+                     previous.speaker_start, tuple(parts))
+    span = resolver.previous_paragraph_speaker(text, para_start)
+    if span is None:
+        return Quote(start, end, "direct", None, None, None, SPEECH, None, tuple(parts))
+    return Quote(start, end, "direct", span.text, resolver.resolve(span), None, SPEECH, span.start_char, tuple(parts))
+
+
+def direct_cue(doc: Doc, text: str, marks: list[tuple[int, int]], mask: bytearray, k: int) -> Attribution | None:
+    """The attribution of quote k: the verb right after it, the clause before a colon, or the nearest
+    reporting verb outside the marks within its sentence(s) and paragraph."""
+    start, end = marks[k]
+    para_start, para_end = paragraph(text, start, end)
+    lo = max(para_start, marks[k - 1][1] if k > 0 else 0)
+    hi = min(para_end, marks[k + 1][0] if k + 1 < len(marks) else len(text))
+    found = _before_colon(doc, text, lo, start, mask)
+    if found is not None:
+        return found
+    before = text[lo:start].rstrip(OPEN_MARKS + " \t")
+    if word_count(doc, start, end) < MIN_DIRECT_WORDS and not before.endswith((",", ":")):
+        return None  # a quoted phrase inside a sentence: a term or a title unless something cites it
+    return _nearest_cue(doc, start, end, lo, hi, mask)
+
+
+def after_quote(doc: Doc, text: str, end: int, hi: int, mask: bytearray) -> Attribution | None:
+    """'“...,” Trump barked.' / '“...,” said Trump.': any verb whose subject follows the quote."""
+    after = doc.char_span(end, hi, alignment_mode="contract")
+    if after is None:
+        return None
+    first = next((t for t in after if not (t.is_punct or t.is_space)), None)
+    if first is None or first.i - after.start > 3 or mask[first.idx]:
+        return None
+    if not any(ch in ",.!?…—–-" for ch in text[max(0, end - 1) : first.idx]):
+        return None  # '“Opening Belle” resembles ...': a title, not a quote
+    # walk from the first word up to the noun phrase it belongs to
+    node = first
+    while node.dep_ in ("compound", "amod", "det", "poss", "flat", "case", "nmod") and node.head.i > node.i:
+        node = node.head
+    close = node.head.i - node.right_edge.i <= 4
+    if node.dep_ == "nsubj" and node.head.i > node.i and close and not mask[node.head.idx]:
+        verb = node.head
+        if verb.i + 1 < len(doc) and doc[verb.i + 1].text == ":":
+            return None  # '“...” Mr. Zahed said: “...”': the verb introduces the next quote
+        return _attr_for(verb, node)
+    if (first.dep_ in VERBAL or first.dep_ == "ROOT") and cue_lemma(first.text):
+        subj = next((c for c in first.children if c.dep_ in ("nsubj", "dobj") and c.i > first.i), None)
+        if subj is None and first.i + 1 < len(doc):
+            # '“...,” said David Brock, a confidant who ...' with the name hung elsewhere by the parser
+            subj = doc[first.i + 1]
+            while subj.dep_ in ("compound", "det", "amod", "poss", "flat") and first.i < subj.head.i <= first.i + 5:
+                subj = subj.head
+            if not (subj.is_title or subj.lower_ in PRONOUN_SPEAKERS) or mask[subj.idx]:
+                subj = None
+        if subj is not None:
+            return _attr_for(first, subj)
+    verb = doc[node.i + 1] if node.i + 1 < len(doc) else None
+    if verb is not None and verb.dep_ in ("acl", "relcl") and verb.head.i == node.i and not mask[verb.idx]:
+        return _attr_for(verb, node)  # '“...,” Trump barked' parsed as a noun with a clause hung on it
+    return None
+
+
+def _attr_for(verb: Token, subj: Token) -> Attribution:
+    extra = [c for c in verb.children if c.dep_ == "prt"]
+    cue = phrase([verb, *extra])
+    if subj.lower_ in RELATIVE and verb.dep_ == "relcl":
+        return Attribution(verb, cue, subj.doc[subj.i : subj.i + 1], mention_span(verb.head, verb))
+    return Attribution(verb, cue, mention_span(subj, verb))
+
+
+def _before_colon(doc: Doc, text: str, lo: int, start: int, mask: bytearray) -> Attribution | None:
+    """'She addressed the supporters again: “...”': the clause that ends in a colon before the quote."""
+    j = start - 1
+    while j > lo and text[j] in OPEN_MARKS + " \t":
+        j -= 1
+    if j <= lo or text[j] != ":":
+        return None
+    span = doc.char_span(lo, j, alignment_mode="contract")
+    if span is None or not len(span):
+        return None
+    for tok in reversed(span):
+        if mask[tok.idx]:
+            break
+        subj = next((c for c in tok.children if c.dep_ == "nsubj" and c.i < tok.i), None)
+        if subj is not None and not mask[subj.idx]:
+            return _attr_for(tok, subj)
+    return None
+
+
+def _nearest_cue(doc: Doc, start: int, end: int, lo: int, hi: int, mask: bytearray) -> Attribution | None:
+    """The reporting verb outside the marks closest to the quote, within its sentence(s) and paragraph,
+    and not closer to a neighbouring quote."""
+    first = doc.char_span(start, end, alignment_mode="expand")
+    if first is None or not len(first):
+        return None
+    window = doc.char_span(max(lo, first[0].sent.start_char), min(hi, first[-1].sent.end_char),
+                           alignment_mode="expand")
+    best: tuple[int, Attribution] | None = None
+    for tok in window or []:
+        if mask[tok.idx] or tok.dep_ not in VERBAL:
+            continue
+        lemma = cue_lemma(tok.text)
+        if lemma is None or lemma not in CLAUSE:
+            continue
+        attr = source(tok, lemma)
+        if attr is None or attr.speaker_span is None or mask[attr.speaker_span.start_char]:
+            continue
+        attr = replace(attr, cue_text=phrase([tok, *(c for c in tok.children if c.dep_ == "prt")]))
+        distance = min(abs(tok.idx - end), abs(start - tok.idx))
+        if best is None or distance < best[0]:
+            best = (distance, attr)
+    return best[1] if best else None

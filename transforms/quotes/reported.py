@@ -1,0 +1,401 @@
+"""Reported speech: a cue outside quote marks with its source and content.
+
+Every rule starts at one token and returns a `Candidate` (attribution + content span) or None:
+  * a reporting verb and the complement it takes (`transforms.cues`): "X said (that) ...",
+    "..., X said", "X told reporters ...", "X accused Y of ...", "X vowed to ...", "X warned of ...";
+  * "according to X, ...", "in the latest poll, ...";
+  * nouns and adjectives of saying or stance: "Trump's assertion that ...", "concerns about ...";
+  * "reportedly", "made it clear that ...", passives ("was told that ...", "is seen as ...").
+Each candidate carries its `cue_type` (`transforms.cues.cue_type`). Constructions that attribute
+nothing are no candidates: impressions ("seems to", "appeared to"), forecasts without a source
+("is expected to") and refusals to speak ("declined to comment").
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from spacy.tokens import Token
+
+from transforms.cues import (
+    ADDRESSEE,
+    BELIEF,
+    CLAIM_NOUNS,
+    CLAUSE,
+    COGNITION,
+    CUE_LEMMA,
+    EVIDENCE,
+    INFINITIVE,
+    INTENT_NOUNS,
+    INTENTION,
+    LIGHT_VERBS,
+    NO_COMMENT,
+    OBJECT,
+    PREPS,
+    REGARD,
+    SPEECH,
+    SPEECH_INTENT_NOUNS,
+    STANCE,
+    STANCE_WORDS,
+    THOUGHT,
+    THOUGHT_NOUNS,
+    cue_lemma,
+    cue_type,
+)
+from transforms.quotes.model import Attribution, Candidate
+from transforms.quotes.spans import (
+    STATEMENT_NOUNS,
+    SUBJECTS,
+    contiguous,
+    object_phrase,
+    phrase,
+    rest_of_phrase,
+    trim,
+)
+from transforms.speakers import mention_span
+
+# Where a reporting verb can sit in the parse (a verb used as adjective or noun is no cue).
+VERBAL = {"ROOT", "ccomp", "conj", "advcl", "xcomp", "relcl", "parataxis", "acl", "pcomp", "dep", "advmod"}
+RELATIVE = {"who", "which", "that", "whom"}
+NOMINAL = {"nsubj", "nsubjpass", "dobj", "pobj", "conj", "appos", "attr", "ROOT", "npadvmod"}
+NON_SPEAKERS = {"there", "this", "these", "those", "what", "everything", "nothing", "something", "anything"}
+# Sources whose findings are attributions: "in the latest poll, Trump leads ...".
+POLL_NOUNS = {"poll", "polls", "survey", "surveys", "study", "analysis", "report", "polling"}
+# Findings that are evidence, not words: "according to court records", "according to the data".
+DATA_NOUNS = {"data", "records", "figures", "documents", "statistics", "estimates", "results", "numbers", "studies",
+              "reports", "research", "filings", "census"}
+# One-word answers a reporting verb can take as its whole content: "said yes", "says so".
+ANSWERS = {"yes", "no", "so"}
+# Adverbs that attribute a clause to unnamed sources: "Clinton has reportedly amassed the delegates".
+HEARSAY = {"reportedly", "allegedly", "reputedly", "purportedly"}
+# Every word reported_candidate can act on: any other token is rejected with one set lookup (most are).
+_TRIGGERS = frozenset().union(("according", "in", "clear"), STANCE_WORDS, CLAIM_NOUNS, INTENT_NOUNS, HEARSAY, CUE_LEMMA)
+MIN_REPORTED_WORDS = 1
+
+
+def reported_candidate(tok: Token) -> Candidate | None:
+    """The attribution a token introduces as a cue (source, content span), if it is one."""
+    low = tok.lower_
+    if low not in _TRIGGERS:
+        return None
+    if low == "according" and tok.dep_ == "prep":
+        return _according(tok)
+    if low == "in" and tok.dep_ == "prep":
+        return _poll_in(tok)
+    if low in STANCE_WORDS:
+        return _stance(tok)
+    if (low in CLAIM_NOUNS or low in INTENT_NOUNS) and tok.dep_ not in VERBAL:
+        return _claim(tok)
+    if low in HEARSAY and tok.dep_ == "advmod":
+        return _hearsay(tok)
+    if low == "clear" and tok.head.lower_ in ("make", "makes", "made", "making"):
+        return _made_clear(tok)
+    lemma = cue_lemma(low)
+    if lemma is None or tok.dep_ not in VERBAL:
+        return None
+    if tok.dep_ == "advmod" and not low.endswith("ing"):
+        return None
+    if any(c.dep_ in ("nsubjpass", "auxpass") for c in tok.children):
+        # 'the deal, which was announced on Friday, ...': a passive relative clause describes, it reports
+        # nothing; 'lawyers are expected to ask': a forecast nobody in the text makes
+        return _passive(tok, lemma) if tok.dep_ != "relcl" and lemma != "expect" else None
+    found = _complement(tok, lemma)
+    if found is None:
+        return None
+    content, cue_extra, construction = found
+    attr = source(tok, lemma)
+    if attr is None and tok.dep_ == "ROOT" and construction == "clause":
+        attr = _stray_subject(tok)
+    if attr is None:
+        return None
+    if lemma in ("decline", "refuse") and any(t.lower_ in NO_COMMENT for t in content[:3]):
+        return None  # 'declined to comment', 'refused comment': nothing is attributed
+    span = trim(tok.doc, content, tight=construction in ("object", "infinitive", "prep"))
+    if span is None:
+        return None
+    attr = replace(attr, cue_text=phrase([tok, *cue_extra]), cue_type=cue_type(lemma, construction))
+    return Candidate(attr, span[0], span[1], construction)
+
+
+def _stance(word: Token) -> Candidate | None:
+    """'Trump's criticism of Cruz', 'House members voiced concerns about the leaks', 'Davis was critical of
+    the candidates': a stance noun or adjective whose holder is its possessor, or the subject of the verb it
+    is the object or complement of."""
+    prep = next((c for c in word.children if c.dep_ == "prep" and c.lower_ in STANCE_WORDS[word.lower_]), None)
+    obj = next((c for c in prep.children if c.dep_ in ("pobj", "pcomp")), None) if prep is not None else None
+    if obj is None:
+        return None
+    holder = next((c for c in word.children if c.dep_ == "poss"), None)
+    if holder is None and word.dep_ in ("dobj", "attr", "acomp", "oprd"):
+        holder = next((c for c in word.head.children if c.dep_ == "nsubj"), None)
+    if holder is None or holder.lower_ in NON_SPEAKERS | RELATIVE | {"it"}:
+        return None
+    span = trim(word.doc, list(obj.subtree), tight=True)
+    if span is None:
+        return None
+    attr = Attribution(word, f"{word.text} {prep.text}", mention_span(holder), cue_type=STANCE)
+    return Candidate(attr, span[0], span[1], "stance")
+
+
+def _claim(noun: Token) -> Candidate | None:
+    """'Trump's assertion that Obama founded ISIS', 'critics made the claim that the deal was illegal': the
+    that-clause of a noun of saying, held by the noun's possessor or by the subject of a light verb."""
+    low = noun.lower_
+    content = next((c for c in noun.children if c.i > noun.i and c.dep_ in ("acl", "ccomp") and any(
+        g.dep_ == "mark" and g.lower_ == "that" and low in CLAIM_NOUNS or g.dep_ == "aux" and g.lower_ == "to"
+        and low in INTENT_NOUNS for g in c.children)), None)
+    if content is None:
+        return None
+    holder = next((c for c in noun.children if c.dep_ == "poss"), None)
+    if holder is None and noun.dep_ == "dobj" and noun.head.lower_ in LIGHT_VERBS:
+        holder = next((c for c in noun.head.children if c.dep_ == "nsubj"), None)
+    if holder is None or holder.lower_ in NON_SPEAKERS | RELATIVE | {"it"}:
+        return None
+    tokens = list(content.subtree)
+    span = trim(noun.doc, tokens if low in CLAIM_NOUNS else [t for t in tokens if t.i >= content.left_edge.i])
+    if span is None:
+        return None
+    if low in INTENT_NOUNS and low not in CLAIM_NOUNS:
+        kind = SPEECH if low in SPEECH_INTENT_NOUNS else INTENTION
+    else:
+        kind = THOUGHT if low in THOUGHT_NOUNS else SPEECH
+    return Candidate(Attribution(noun, noun.text, mention_span(holder), cue_type=kind), span[0], span[1], "claim")
+
+
+def _hearsay(adverb: Token) -> Candidate | None:
+    """'Clinton has reportedly amassed the delegates': the clause is attributed to no one in particular."""
+    clause = adverb.head
+    if clause.dep_ not in VERBAL or not any(c.dep_ in ("nsubj", "nsubjpass") for c in clause.children):
+        return None
+    span = trim(adverb.doc, list(clause.subtree), tight=True)
+    if span is None:
+        return None
+    return Candidate(Attribution(adverb, adverb.text, None, cue_type=EVIDENCE), span[0], span[1], "hearsay")
+
+
+def _made_clear(clear: Token) -> Candidate | None:
+    """'Jane Sanders made it clear that her husband's supporters won't simply fall in line'."""
+    made = clear.head
+    content = next((c for c in [*clear.children, *made.children] if c.i > clear.i and c.dep_ in ("ccomp", "advcl")
+                    and any(g.dep_ == "mark" and g.lower_ == "that" for g in c.children)), None)
+    subj = next((c for c in made.children if c.dep_ == "nsubj"), None)
+    if content is None or subj is None or subj.lower_ in NON_SPEAKERS | RELATIVE | {"it"}:
+        return None
+    span = trim(clear.doc, list(content.subtree))
+    if span is None:
+        return None
+    return Candidate(Attribution(clear, f"{made.text} clear", mention_span(subj, made)), span[0], span[1], "clause")
+
+
+def _stray_subject(cue: Token) -> Attribution | None:
+    """'Alarmed by the unrest, Senator Harry Reid, the minority leader, said that ...': a name right
+    before a subjectless verb that the parser hung elsewhere is its subject."""
+    if any(c.dep_ in SUBJECTS for c in cue.children):
+        return None
+    ents = [e for e in cue.doc.ents if e.label_ in ("PERSON", "ORG", "NORP")
+            and cue.sent.start <= e.start and e.end <= cue.i]
+    if not ents:
+        return None
+    root = ents[-1].root
+    inside = set(t.i for t in root.subtree)
+    if any(not (t.is_punct or t.i in inside) for t in cue.doc[ents[-1].end : cue.i]):
+        return None
+    return Attribution(cue, None, mention_span(root, cue))
+
+
+def _passive(cue: Token, lemma: str) -> Candidate | None:
+    """'Both attacks were claimed by the Islamic State' -> the agent says so; 'Trump is expected to win'
+    and 'Sanders was asked whether ...' -> an attribution without a source."""
+    doc = cue.doc
+    subj = next((c for c in cue.children if c.dep_ == "nsubjpass"), None)
+    agent = next((c for c in cue.children if c.dep_ == "agent"), None)
+    by = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent is not None else None
+    comp = next((c for c in cue.children if c.dep_ in ("ccomp", "xcomp") and c.i > cue.i), None)
+    if lemma in PREPS and comp is None:
+        comp = next((g for c in cue.children if c.dep_ == "prep" and c.i > cue.i and c.lower_ in PREPS[lemma]
+                     for g in c.children if g.dep_ in ("pobj", "pcomp")), None)
+    speaker = mention_span(by) if by is not None else None
+    as_what = _regarded_as(cue) if lemma in REGARD else None
+    if as_what is None and lemma in OBJECT and by is None:
+        # "Sanders has been criticized for offering vague answers", "was widely criticized as sloppy"
+        as_what = next((c for c in cue.children if c.i > cue.i and c.dep_ == "prep" and c.lower_ in ("as", "for")),
+                       None)
+    if subj is not None and as_what is not None:
+        tokens = list(subj.subtree) + list(as_what.subtree)  # "Rubio is seen as the favourite"
+    elif comp is not None and lemma in CLAUSE:
+        tokens = list(comp.subtree)  # "was asked whether ...", "was told that ..."
+    elif subj is not None and lemma in OBJECT and by is not None:
+        tokens = list(subj.subtree)  # "were claimed by the Islamic State"
+    else:
+        return None
+    span = trim(doc, tokens)
+    if span is None:
+        return None
+    cue_text = phrase([cue, agent] if agent is not None else [cue])
+    return Candidate(Attribution(cue, cue_text, speaker, cue_type=cue_type(lemma, "passive")),
+                     span[0], span[1], "passive")
+
+
+def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] | None:
+    """(content tokens, extra cue tokens such as a particle or preposition, construction)."""
+    kids = list(cue.children)
+    extra = [c for c in kids if c.dep_ == "prt"]
+    ccomps = [c for c in kids if c.dep_ == "ccomp"]
+    if lemma in CLAUSE and ccomps:
+        # "believes there are no good options, but that sometimes ...": a that-clause coordinated with the
+        # content (the parser hangs it on the verb) is content too
+        ccomps += [c for c in kids if c.dep_ == "conj" and c.i > ccomps[-1].i
+                   and any(g.dep_ == "mark" and g.lower_ in ("that", "whether") for g in c.children)]
+        return [t for c in ccomps for t in list(c.subtree)], extra, "clause"
+    xcomps = [c for c in kids if c.dep_ == "xcomp" and c.i > cue.i]
+    if xcomps and (lemma in INFINITIVE or lemma in CLAUSE and lemma not in ADDRESSEE | BELIEF):
+        return rest_of_phrase(cue, xcomps[0]), extra, "infinitive"
+    preps = PREPS.get(lemma, ())
+    if "for" in preps:
+        for c in kids:
+            mark = next((g for g in c.children if g.dep_ == "mark" and g.lower_ == "for"), None)
+            if c.dep_ == "advcl" and c.i > cue.i and mark is not None:
+                # "called for Trump to drop out", parsed as a clause opened by "for"
+                return [t for t in c.subtree if t.i != mark.i], extra + [mark], "prep"
+    if preps:
+        for c in kids:
+            if c.dep_ == "prep" and c.i > cue.i and c.lower_ in preps:
+                obj = [g for g in c.children if g.dep_ in ("pobj", "pcomp")]
+                if obj:
+                    return rest_of_phrase(cue, obj[0]), extra + [c], "prep"
+    if lemma in OBJECT and lemma not in ADDRESSEE:
+        objs = [c for c in kids if c.dep_ == "dobj" and c.i > cue.i]
+        if objs:
+            return object_phrase(cue, objs[0]), extra, "object"
+        oprds = [c for c in kids if c.dep_ == "oprd" and c.i > cue.i]
+        if oprds and cue.dep_ != "acl" and cue.i + 1 < len(cue.doc):
+            # 'he called Rubio “Little Marco”' parsed without an object: all up to what he called him
+            return list(cue.doc[cue.i + 1 : oprds[-1].right_edge.i + 1]), extra, "object"
+    if lemma in REGARD:
+        objs = [c for c in kids if c.dep_ == "dobj" and c.i > cue.i]
+        as_what = _regarded_as(cue)
+        if objs and as_what is not None and as_what.i > objs[0].i:
+            return list(cue.doc[objs[0].left_edge.i : as_what.right_edge.i + 1]), extra, "object"
+    if lemma not in CLAUSE:
+        return None
+    answer = next((c for c in kids if c.i == cue.i + 1 and c.dep_ in ("intj", "dobj", "advmod")
+                   and c.lower_ in ANSWERS), None)
+    if answer is not None:
+        return [answer], extra, "clause"  # "46 percent said yes", "they said so"
+    same = next((c for c in kids if c.i > cue.i and c.dep_ == "dobj" and c.lower_ == "same"), None)
+    if same is not None:
+        return object_phrase(cue, same), extra, "object"  # "43 percent said the same of Sanders"
+    that = _that_clause(cue)
+    if that is not None:
+        return list(that.subtree), extra, "clause"
+    if any(c.dep_ == "xcomp" or c.dep_ == "dobj" and lemma not in ADDRESSEE for c in kids if c.i > cue.i):
+        return None
+    if (cue.dep_ == "advcl" and cue.head.i > cue.i and lemma not in BELIEF
+            and any(c.dep_ == "mark" and c.lower_ == "as" for c in kids)):
+        # "As the paper noted, it is surprising ...": the main clause is what was reported
+        skip = set(t.i for t in cue.subtree)
+        return [t for t in list(cue.head.subtree) if t.i not in skip and t.i > cue.i], extra, "clause-around"
+    if cue.dep_ == "parataxis" or cue.dep_ in ("ccomp", "advcl") and cue.head.i < cue.i and lemma not in BELIEF and (
+            any(c.dep_ == "nsubj" for c in kids) and not any(c.dep_ == "mark" for c in kids)):
+        # "..., he said." and "The plan, he said, will fail.": the clause around the cue, when the cue is a
+        # clause of its own (not '... as he replied', nor '..., tweeting at him')
+        skip = set(t.i for t in cue.subtree)
+        return [t for t in list(cue.head.subtree) if t.i not in skip], extra, "clause-around"
+    subj = next((c for c in kids if c.dep_ in SUBJECTS and c.i < cue.i), None)
+    if subj is not None and subj.left_edge.i > cue.sent.start + 1:
+        # "An impossible combination, they complain." however the parser hung the front part
+        comma = cue.doc[subj.left_edge.i - 1]
+        rest = cue.doc[cue.i + 1 : cue.sent.end]
+        adjuncts = ("npadvmod", "advmod", "prep", "dobj", "dative")
+        if comma.text in (",", "—", "–") and all(t.is_punct or t.is_space or t.dep_ in adjuncts or t.head.i != cue.i
+                                                 for t in rest):
+            return list(cue.doc[cue.sent.start : comma.i]), extra, "clause-before"
+    return None
+
+
+def _regarded_as(cue: Token) -> Token | None:
+    """What a verb of regard says its object is: 'as a test' or a bare complement ('considered it a mistake')."""
+    return next((c for c in cue.children if c.i > cue.i and (c.dep_ == "prep" and c.lower_ == "as"
+                                                              or c.dep_ in ("oprd", "xcomp", "ccomp"))), None)
+
+
+def _that_clause(cue: Token) -> Token | None:
+    """'said in a statement that ...', 'said for the first time that ...': a that-clause the parser
+    hung on a phrase after the verb instead of on the verb itself."""
+    for child in cue.children:
+        if child.i < cue.i or child.dep_ not in ("prep", "npadvmod", "dobj", "dative", "advmod"):
+            continue
+        for tok in child.subtree:
+            edge = tok.left_edge
+            if tok.dep_ in ("ccomp", "acl", "relcl") and edge.lower_ == "that" and edge.dep_ == "mark":
+                return tok
+    return None
+
+
+def source(cue: Token, lemma: str) -> Attribution | None:
+    """Who the cue's content is attributed to: its subject, the subject of the verb it hangs off
+    ("..., saying ..."), or, for a relative clause, the relative pronoun and what it refers to."""
+    verb = cue
+    for _ in range(4):
+        subj = next((c for c in verb.children if c.dep_ in SUBJECTS), None)
+        if subj is not None:
+            break
+        if any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children):
+            return None  # "is expected to", "was asked": the speaker is not the subject
+        if verb.dep_ == "acl" and verb.head.lower_ in STATEMENT_NOUNS:
+            verb = verb.head.head  # "put out a statement saying ..." -> who put it out
+            if verb.dep_ == "prep":
+                verb = verb.head
+            continue
+        if verb.dep_ == "acl" and verb.head.dep_ in NOMINAL and verb.head.lower_ not in NON_SPEAKERS:
+            return Attribution(cue, None, mention_span(verb.head, verb))  # "Democrats hoping to retain the Senate"
+        if verb.dep_ in ("conj", "advcl", "xcomp", "pcomp", "dep", "acomp") and verb.head is not verb:
+            verb = verb.head if verb.dep_ != "pcomp" else verb.head.head
+            if verb.dep_ == "ccomp" and cue_lemma(verb.head.lower_):
+                verb = verb.head  # 'X denied the project was cosmetic, telling ...': X tells, not the project
+            continue
+        return None
+    else:
+        return None
+    low = subj.lower_
+    if low in NON_SPEAKERS and not (low in ("those", "these") and any(
+            c.dep_ in ("acl", "relcl", "prep") for c in subj.children)):
+        return None  # but "those surveyed said ...", "those who voted for him say ..."
+    if low in RELATIVE:
+        if verb.dep_ != "relcl":
+            return None
+        return Attribution(cue, None, subj.doc[subj.i : subj.i + 1], mention_span(verb.head, verb))
+    if low == "it" and lemma in COGNITION:
+        return None
+    if low == "that":
+        return None
+    return Attribution(cue, None, mention_span(subj, cue))
+
+
+def _according(cue: Token) -> Candidate | None:
+    """'According to X, Y' -> X says Y (Y may itself report what someone said: the outer source wins)."""
+    to = next((c for c in cue.children if c.lower_ == "to"), None)
+    pobj = next((c for c in to.children if c.dep_ == "pobj"), None) if to is not None else None
+    if pobj is None:
+        return None
+    return _adjunct_source(cue, pobj, "according to", "according")
+
+
+def _poll_in(prep: Token) -> Candidate | None:
+    """'In the latest Quinnipiac poll, Trump leads ...' -> the poll says so."""
+    pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+    if pobj is None or pobj.lower_ not in POLL_NOUNS or prep.head.dep_ != "ROOT" or cue_lemma(prep.head.text):
+        return None
+    return _adjunct_source(prep, pobj, prep.text, "poll")
+
+
+def _adjunct_source(cue: Token, pobj: Token, cue_text: str, construction: str) -> Candidate | None:
+    clause = cue.head
+    skip = set(t.i for t in cue.subtree)
+    content = [t for t in clause.subtree if t.i not in skip]
+    # "Y, according to X, who ..." or "Y, sources said, according to X": keep the side with the clause
+    span = trim(cue.doc, contiguous(content, cue))
+    if span is None:
+        return None
+    kind = EVIDENCE if construction == "poll" or pobj.lower_ in POLL_NOUNS | DATA_NOUNS else SPEECH
+    return Candidate(Attribution(cue, cue_text, mention_span(pobj), cue_type=kind), span[0], span[1], construction)
