@@ -151,6 +151,8 @@ BYLINE = re.compile(
     rf"^\s*(?i:(?:written|posted|reported|story|words|text)\s+)?(?:by|BY|By)\s+({_NAMES})"
     r"(?:\s*[|•·–—]\s*[^.!?]{0,80}|\s+(?i:on|for|in|at)\s+[^.!?]{0,60})?\s*$"
 )
+_ROLE = re.compile(r"^(?:[\w.'’-]+ )*(?:writer|reporter|correspondent|editor|columnist|staff|contributor"
+                   r"|journalist)s?$", re.I)  # "Staff Writer", "Associated Press Writer": a byline's job title
 _NAME_LINE = re.compile(rf"^\s*({_NAMES})\s*[|•·,–—-]\s*(?i:staff writer|reporter|correspondent|editor)\b.{{0,60}}$")
 DATELINE = re.compile(
     r"^((?:[A-Z][A-Z.'’-]+\s?){1,4}(?:,\s+[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)?)"
@@ -260,7 +262,8 @@ def _is_link_line(line: str) -> bool:
 
 
 def _authors(names: str) -> list[str]:
-    return [a.strip() for a in re.split(r",|\band\b|&", names) if a.strip()]
+    """Names of a byline; a job title after a comma ("By Tom Hale, Staff Writer") is not a name."""
+    return [a.strip() for a in re.split(r",|\band\b|&", names) if a.strip() and not _ROLE.match(a.strip())]
 
 
 def clean_text(text: str, title: str | None = None) -> Cleaned:
