@@ -290,7 +290,7 @@ def bar_chart(items: Iterable[tuple[str, int]], colour: str | Sequence[str] = SE
     room = width - label_width - 50
     rows = []
     for i, (label, value) in enumerate(items):
-        rows.append({"label": _short(label, 28), "full": label, "value": value,
+        rows.append({"label": _short(label, max(8, (label_width - 12) // 7)), "full": label, "value": value,
                      "y": 6 + i * 28, "w": max(1.0, room * value / top),
                      "colour": colour if isinstance(colour, str) else colour[i % len(colour)]})
     return BarChart(rows=rows, width=width, label_width=label_width)
