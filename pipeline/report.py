@@ -458,6 +458,8 @@ def speakers(loaded: Loaded, article_info: dict[str, dict[str, Any]]) -> dict[st
         "speakers": len(per_speaker),
         "fragments": quotes.num_rows,
         "non_speech": loaded.tables["quotes"].num_rows - quotes.num_rows,
+        "non_speech_types": Counter(t for t in loaded.tables["quotes"].column("cue_type").to_pylist()
+                                    if t is not None and t != "speech").most_common(),
     }
 
 

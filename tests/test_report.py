@@ -115,7 +115,7 @@ def test_speakers_count_quotations_once_and_speech_only(tmp_path):
     counts = {s["name"]: s["quotes"] for s in part["table"]}
     # Mark Carney: the body quote and the title quote; his "thought" is not speech. Ada: two fragments, one quote.
     assert counts == {"Mark Carney": 2, "Volodymyr Zelenskyy": 1, f"Ada {HOSTILE_SCRIPT}": 1}
-    assert part["non_speech"] == 1
+    assert part["non_speech"] == 1 and part["non_speech_types"] == [("thought", 1)]
     ada = next(s for s in part["table"] if s["name"].startswith("Ada"))
     assert ada["recent"][0]["text"] == "Never trust … input,"
     assert ada["recent"][0]["url"] is None  # javascript: is not a link
@@ -150,7 +150,8 @@ def test_article_view_marks_entities_quotes_and_title_quotes(tmp_path):
     docs = html.split('<article class="doc"')[1:]
     assert len(docs) == 4
     kyiv = next(part for part in docs if "<code>kyiv1</code>" in part and "near-copy" not in part)
-    assert '<span class="q" title="Mark Carney · said · direct">' in kyiv
+    assert '<span class="q" title="Mark Carney · said · direct · speech">' in kyiv
+    assert '<span class="q other" title="Mark Carney · said · indirect · thought">' in kyiv
     assert 'title="GPE: Ukraine">Ukraine<span class="lbl">GPE</span></mark>' in kyiv
     assert '<span class="spk">Volodymyr Zelenskyy</span>' in kyiv
     title = kyiv.split("<h3>", 1)[1].split("</h3>", 1)[0]
