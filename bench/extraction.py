@@ -8,8 +8,11 @@ Runs, in one invocation:
       {id: {"articleBody": ...}} and scored with the scorer's --pred;
   (b) the pipeline end to end: `python -m pipeline run --input DATA/html/*.html.gz --output TMP`
       (parse, clean, dedup, annotate, Parquet), its `articles` table scored with --pipeline-output.
-Prints both score lines (P, R, F1 over word 4-gram shingles, summed over pages) and a last line
-`extraction F1 pipeline=... trafilatura=...`. The benchmark pages stay where they are: nothing is copied.
+Prints both score lines (P, R, F1 over word 4-gram shingles, summed over pages), the pages whose
+body the pipeline lost (no articles row, or an empty text: target 0, each listed with its errors row's
+reason), how many bodies each extractor gave (articles.extractor), and a last line
+`extraction F1 pipeline=... trafilatura=... empty_or_missing=N`. The benchmark pages stay where they
+are: nothing is copied.
 """
 
 from __future__ import annotations
@@ -36,6 +39,34 @@ def trafilatura_alone(pages: list[Path], out_json: Path) -> None:
         html = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
         preds[path.name.split(".")[0]] = {"articleBody": trafilatura.extract(html) or ""}
     out_json.write_text(json.dumps(preds), encoding="utf-8")
+
+
+def lost_pages(out: str, pages: list[Path]) -> tuple[list[str], dict[str, int]]:
+    """Pages with no article or an empty body ("<id>: <errors reason>") and the articles per extractor."""
+    import pyarrow.dataset as ds
+
+    def table(name: str, columns: list[str]) -> list[dict]:
+        path = Path(out, name)
+        if not path.is_dir():
+            return []
+        return ds.dataset(path, format="parquet", partitioning="hive").to_table(columns=columns).to_pylist()
+
+    def page_id(uri: str | None) -> str:
+        return os.path.basename(str(uri or "")).split(".")[0]
+
+    articles = table("articles", ["source_uri", "text", "extractor"])
+    bodies = {page_id(r["source_uri"]): r["text"] or "" for r in articles}
+    reasons = {page_id(r["source_uri"]): f"{r['stage']}: {r['error']}" for r in table("errors", ["source_uri", "stage",
+                                                                                                "error"])}
+    lost = []
+    for path in pages:
+        pid = page_id(path.name)
+        if not bodies.get(pid, "").strip():
+            lost.append(f"{pid}: {reasons.get(pid, 'empty body' if pid in bodies else 'no row (duplicate?)')}")
+    extractors: dict[str, int] = {}
+    for r in articles:
+        extractors[str(r["extractor"])] = extractors.get(str(r["extractor"]), 0) + 1
+    return lost, dict(sorted(extractors.items()))
 
 
 def score(scorer: str, data: str, *args: str) -> str:
@@ -70,13 +101,18 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"pipeline failed:\n{run.stderr[-3000:]}")
         print(run.stdout.strip().splitlines()[0])
         ours = score(args.scorer, args.data, "--pipeline-output", out, "--show-worst", str(args.show_worst))
+        lost, extractors = lost_pages(out, pages)
     print(f"trafilatura {trafilatura.__version__} alone (extract, defaults): {alone.splitlines()[0]}")
     print(f"pipeline (articles table):                   {ours.splitlines()[0]}")
     for line in ours.splitlines()[1:]:
         if not line.startswith("HEADLINE"):
             print(line)
+    print(f"pages with an empty or missing body: {len(lost)} of {len(pages)}")
+    for line in lost:
+        print(f"  {line}")
+    print("articles per extractor: " + ", ".join(f"{name}={n}" for name, n in extractors.items()))
     f_ours, f_alone = SCORE.search(ours).group(3), SCORE.search(alone).group(3)
-    print(f"extraction F1 pipeline={f_ours} trafilatura={f_alone}")
+    print(f"extraction F1 pipeline={f_ours} trafilatura={f_alone} empty_or_missing={len(lost)}")
     return 0
 
 

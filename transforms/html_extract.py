@@ -44,7 +44,7 @@ from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlElement, document_fromstring
 from trafilatura.metadata import examine_meta, extract_author, extract_meta_json, extract_title, extract_url
-from trafilatura.utils import HTML_PARSER, load_html
+from trafilatura.utils import HTML_PARSER, INVALID_XML_CHARS, load_html
 
 from transforms.library_logs import demote_library_logs
 from transforms.records import StageError
@@ -110,6 +110,7 @@ def _parse(html: str) -> tuple[HtmlElement | None, bool]:
 
 def _parse_document(html: str) -> HtmlElement | None:
     """lxml's HTML parser on the whole string, always giving an <html> root (None if it finds nothing)."""
+    html = INVALID_XML_CHARS.sub("", html)  # lxml refuses a str with NUL or control characters
     try:
         try:
             return document_fromstring(html, parser=HTML_PARSER)
