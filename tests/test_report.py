@@ -269,3 +269,32 @@ def test_add_parser_wires_the_subcommand():
         "report", "out", "r.html", "2026-11-01", None, report.DEFAULT_ARTICLES)
     with pytest.raises(SystemExit):
         parser.parse_args(["report", "--html", "r.html"])
+
+
+@pytest.mark.slow
+def test_report_over_real_pipeline_output(tmp_path):
+    """The samples through the real pipeline, then the report: every article is in the view with its text intact
+    and every span's offsets matching it, the run reconciles, the speakers are there."""
+    from tests.conftest import run_cli
+
+    out = tmp_path / "out"
+    done = run_cli("run", "--input", "samples/txt/*.txt", "--input", "samples/html/*.html", "--input",
+                   "samples/json/*.json", "--input", "samples/jsonl/*.jsonl*", "--output", str(out))
+    assert done.returncode == 0, done.stderr[-3000:]
+    html, stats = build(tmp_path, out)
+    loaded = report.load(str(out), None, None)
+    assert stats.articles == loaded.tables["articles"].num_rows > 20
+    assert stats.embedded_articles == stats.articles
+    assert "[OK]" in html and "MISMATCH" not in html
+    assert "do not match the text" not in html
+    page = Page(html)
+    assert {"speaker-table", "speaker-chart", "timeline-chart", "articles-chart", "article-list"} <= page.ids()
+    # The marked-up body of each article reads back as exactly its text.
+    view = report.article_view(loaded, report._article_info(loaded.tables["articles"]), [], 0)
+    texts = dict(zip(loaded.tables["articles"].column("article_id").to_pylist(),
+                     loaded.tables["articles"].column("text").to_pylist(), strict=True))
+    for doc in view["docs"]:
+        assert "".join(p["text"] for c in doc["chunks"] for p in c["parts"]) == texts[doc["article_id"]]
+    assert sum(1 for doc in view["docs"] for c in doc["chunks"] if c["quote"]) > 50
+    top = report.speakers(loaded, report._article_info(loaded.tables["articles"]))["table"]
+    assert "Mark Carney" in [s["name"] for s in top]
