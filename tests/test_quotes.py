@@ -159,11 +159,12 @@ def test_stray_mark_opening_narration_does_not_continue_a_quote(nlp):
     assert quotes[0]["text"] == "Here he is, everybody, the man himself"
 
 
-def test_quote_resumed_after_long_narration_keeps_the_longer_part(nlp):
+def test_quote_resumed_after_long_narration_is_one_attribution(nlp):
     text = ("“Donald put Freddy down quite a bit,” said Annamaria Schifano, then the girlfriend of Freddy's best "
             "friend, who was at the dinner and recalled Donald's tendency to pick fights and storm out of the room. "
             "“There was a lot of combustion at that table, every single time the two of them met.”")
-    q = only(quotes_of(nlp, text), "direct")
+    first, q = [q for q in quotes_of(nlp, text) if q["kind"] == "direct"]
+    assert first["text"] == "Donald put Freddy down quite a bit" and first["attribution_id"] == q["attribution_id"]
     assert q["text"].startswith("There was a lot of combustion") and q["speaker_canonical"] == "Annamaria Schifano"
     assert q["speaker"].startswith("Annamaria Schifano") and "who" not in q["speaker"]
 

@@ -1,7 +1,7 @@
 """Canonical speaker names: pronouns, descriptions, surnames, earlier paragraphs, and nothing made up."""
 
 from transforms.annotate import rows_from_doc
-from transforms.speakers import mention_span
+from transforms.speakers import mention_span, proper_name
 
 
 def speakers(nlp, text):
@@ -74,3 +74,42 @@ def test_mention_stops_at_the_cue_the_parser_hung_inside_it(nlp):
     doc = nlp("The report cheered Democrats hoping to retain the Senate.")
     cue = next(t for t in doc if t.text == "hoping")
     assert mention_span(cue.head, cue).text == "Democrats"
+
+
+def test_relative_clause_is_not_part_of_the_mention(nlp):
+    text = ("Karlsson, who received a two-game suspension for an illegal check, said the team was ready "
+            "for the playoffs.")
+    assert speakers(nlp, text) == [("Karlsson", "Karlsson")]
+
+
+def test_participial_phrase_is_not_part_of_the_mention(nlp):
+    text = "Officials speaking on condition of anonymity said the talks had stalled."
+    assert speakers(nlp, text) == [("Officials", None)]
+
+
+def test_title_is_not_part_of_the_canonical_name(nlp):
+    text = "Organizer Dwayne Croteau said the march would start at noon on Saturday."
+    assert speakers(nlp, text) == [("Organizer Dwayne Croteau", "Dwayne Croteau")]
+
+
+def test_description_resolves_to_the_apposed_name(nlp):
+    text = ("Erik Karlsson, the rookie defenceman, skated hard on Monday. The rookie defenceman said the team "
+            "was ready for the playoffs.")
+    assert speakers(nlp, text) == [("The rookie defenceman", "Erik Karlsson")]
+
+
+def test_description_without_a_name_has_no_canonical_name(nlp):
+    text = "The rookie defenceman said the team was ready for the playoffs."
+    assert speakers(nlp, text) == [("The rookie defenceman", None)]
+
+
+def test_it_names_an_organisation_only_as_a_speaker(nlp):
+    text = "The UN held a vote on Monday. It said the sanctions would stay in place."
+    assert speakers(nlp, text) == [("It", "UN")]
+    assert speakers(nlp, "The UN held a vote on Monday. It believes the sanctions will stay in place.") == []
+
+
+def test_proper_name_rules():
+    assert proper_name("Prime Minister Mark Carney") == "Mark Carney"
+    assert proper_name("rookie defenceman") is None and proper_name("Prime Minister") is None
+    assert proper_name("Hydro-Québec") == "Hydro-Québec"

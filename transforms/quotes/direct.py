@@ -77,10 +77,9 @@ def direct_quotes(doc: Doc, text: str, marks: list[tuple[int, int]], direct_attr
             if (g_last == k - 1 and attr is None and "\n" not in text[gap_start:gap_end]
                     and _stands_alone(doc, text, [(start, end)])
                     and (g_attr is not None or _stands_alone(doc, text, marks[g_first : g_last + 1]))):
-                # '“A,” said Robin Maynard, half joking. He holds two degrees. “B.”': A and B are one
-                # attribution, but too much narration stands between them to take it in; keep the longer part
-                if word_count(doc, start, end) > word_count(doc, marks[g_first][0], marks[g_last][1]):
-                    groups[-1] = (k, k, g_attr)
+                # '“A,” said Robin Maynard, half joking. He holds two degrees. “B.”': A and B are two fragments
+                # of one attribution (the narration between them in neither)
+                groups[-1] = (g_first, k, g_attr)
                 continue
         groups.append((k, k, attr))
 

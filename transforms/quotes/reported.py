@@ -93,6 +93,8 @@ def reported_candidate(tok: Token) -> Candidate | None:
     lemma = cue_lemma(low)
     if lemma is None or tok.dep_ not in VERBAL:
         return None
+    if tok.dep_ == "xcomp" and cue_lemma(tok.head.lower_) in ("decline", "refuse"):
+        return None  # 'declined to comment on the case': nothing is attributed
     if tok.dep_ == "advmod" and not low.endswith("ing"):
         return None
     if any(c.dep_ in ("nsubjpass", "auxpass") for c in tok.children):

@@ -1,0 +1,128 @@
+"""Rows of the quotes table: one per quoted fragment, attribution ids, cue types, headline quotes."""
+
+import dataclasses
+
+import pytest
+
+from transforms.annotate import annotate_texts, docs_with_titles, rows_from_doc
+from transforms.cues import cue_type
+from transforms.quote_marks import find_quoted
+from transforms.quotes import Quote
+
+
+def rows(nlp, text, title=None):
+    title_doc = nlp(title) if title else None
+    _, quotes = rows_from_doc(nlp(text), text, title_doc, title)
+    for q in quotes:
+        source = title if q["in_title"] else text
+        assert source[q["start_char"]:q["end_char"]] == q["text"]
+    return quotes
+
+
+def test_rows_are_immutable():
+    quote = Quote(0, 5, "direct", None, None, None)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        quote.end_char = 9
+
+
+# ----------------------------------------------------------------------------- fragments
+def test_split_quote_is_two_fragments_of_one_attribution(nlp):
+    text = ("“We’re trying to make a point about safety on the ice,” he said. “I don’t believe they are "
+            "listening to us at all.”")
+    first, second = rows(nlp, text)
+    assert first["text"] == "We’re trying to make a point about safety on the ice"
+    assert second["text"] == "I don’t believe they are listening to us at all."
+    assert first["attribution_id"] == second["attribution_id"]
+    assert {(q["speaker"], q["cue"], q["cue_type"]) for q in (first, second)} == {("he", "said", "speech")}
+
+
+def test_quote_resumed_after_narration_is_one_attribution_without_the_narration(nlp):
+    text = ('"It\'s nice to be back on the ice with the guys," said Karlsson, who received a two-game suspension '
+            'for an illegal check to the head of a Kings forward. "We have a good group here and we want to win."')
+    first, second = rows(nlp, text)
+    assert first["text"] == "It's nice to be back on the ice with the guys"
+    assert second["text"] == "We have a good group here and we want to win."
+    assert first["attribution_id"] == second["attribution_id"] and first["speaker"] == "Karlsson"
+
+
+def test_single_fragment_rows_have_their_own_attribution_ids(nlp):
+    text = "The mayor said the bridge would reopen in May. The engineer said the repairs were nearly done."
+    quotes = rows(nlp, text)
+    assert len(quotes) == 2 and len({q["attribution_id"] for q in quotes}) == 2
+
+
+# ----------------------------------------------------------------------------- cue types
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        ("Mayor Lena Fischer said the budget would be balanced next year.", "speech"),
+        ("According to the fire service, two people were injured in the blast.", "speech"),
+        ("Mayor Lena Fischer believes the budget will be balanced next year.", "thought"),
+        ("A report by the city auditor found that the program had wasted millions.", "evidence"),
+        ("Mayor Lena Fischer plans to run for a third term next year.", "intention"),
+        ("Mayor Lena Fischer endorsed the transit plan last week.", "stance"),
+    ],
+)
+def test_cue_types(nlp, sentence, kind):
+    (q,) = rows(nlp, sentence)
+    assert q["cue_type"] == kind
+
+
+def test_words_in_quote_marks_are_speech(nlp):
+    (q,) = rows(nlp, "“We will never give up on this city,” Mayor Lena Fischer vowed.")
+    assert (q["kind"], q["cue_type"]) == ("direct", "speech")
+
+
+def test_cue_type_table():
+    assert cue_type("tell") == "speech" and cue_type("fear") == "thought" and cue_type("show") == "evidence"
+    assert cue_type("praise", "object") == "stance" and cue_type("praise", "clause") == "speech"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Lawyers for the city are expected to ask the judge for more time.",
+        "The minister declined comment when reached on Friday.",
+        "The premier declined to comment on the case.",
+        "The deal appeared certain to collapse by the end of the week.",
+        "The senator seems tired of the long campaign.",
+        "The court heard that the defendant had fled the country.",
+    ],
+)
+def test_constructions_that_attribute_nothing_make_no_row(nlp, sentence):
+    assert rows(nlp, sentence) == []
+
+
+# ----------------------------------------------------------------------------- headlines
+def test_name_before_a_headline_colon_says_the_rest(nlp):
+    title = "Pence: Gennifer Flowers Won’t Be at Debate"
+    text = "Mike Pence spoke to reporters on Monday. Pence said the debate would be fair."
+    (q,) = [q for q in rows(nlp, text, title) if q["in_title"]]
+    assert (q["text"], q["speaker"], q["speaker_canonical"], q["cue"]) == (
+        "Gennifer Flowers Won’t Be at Debate", "Pence", "Mike Pence", ":")
+    assert q["kind"] == "indirect" and q["cue_type"] == "speech"
+
+
+def test_section_label_before_a_headline_colon_is_no_source(nlp):
+    title = "The Latest: Storm closes schools across the county"
+    assert [q for q in rows(nlp, "Schools closed on Monday.", title) if q["in_title"]] == []
+
+
+def test_headline_quote_in_single_marks(nlp):
+    title = "‘We will not back down,’ says striking nurses’ union"
+    (q,) = [q for q in rows(nlp, "The nurses walked out on Monday.", title) if q["in_title"]]
+    assert q["text"] == "We will not back down" and q["kind"] == "direct" and q["cue"] == "says"
+
+
+def test_single_marks_pair_only_in_headlines():
+    title = "Lawmakers Rip Plan As A ‘Disgusting Fraud.’ It’s Over"
+    assert [title[s:e] for s, e in find_quoted(title, single=True)] == ["Disgusting Fraud."]
+    assert find_quoted(title) == []
+
+
+def test_title_and_text_are_parsed_in_one_pipe_call(nlp):
+    texts = ["The mayor said the bridge would reopen.", "Nothing was said here."]
+    pairs = docs_with_titles(nlp, texts, ["Mayor: Bridge Will Reopen in May", None])
+    assert [d.text for d, _ in pairs] == texts and pairs[0][1].text.startswith("Mayor") and pairs[1][1] is None
+    found = [q for _, qs in annotate_texts(nlp, texts, titles=["Mayor: Bridge Will Reopen in May", None]) for q in qs]
+    assert any(q["in_title"] for q in found) and any(not q["in_title"] for q in found)
