@@ -10,16 +10,23 @@ arrival instead: the DirectRunner's watermark follows the wall clock, so anythin
 dropped without a trace (a backlog, or articles whose published_at is days old). Its columns
 (published_at, dt) are unchanged; only the file it lands in differs. Nothing is dropped.
 
-Stopping. The DirectRunner acks messages as it pulls them and has no drain, so a stop must not
-lose what was pulled: on SIGTERM/SIGINT the driver stops the pulls (_PullGate), lets the watermark
-close the open windows, waits until every message read is in Parquet (articles, errors) or counted
-as a duplicate, then stops the runner and writes the run record. Messages not pulled stay in the
-subscription. A second signal stops at once and records how many messages were left unflushed.
+Acknowledging (local runner). The DirectRunner's own reader acks on pull; with the local runner its
+pull is replaced by pipeline/local_pubsub.py (the one adapter for that runner), which acknowledges a
+message only once its rows (or its errors row) are published by the windowed sink, or it was counted
+as a duplicate, and extends the ack deadlines of the messages waiting in open windows. A crash loses
+nothing: the next run gets what was not acknowledged. On Dataflow none of that is installed: the
+runner acknowledges after its own checkpoint.
+
+Stopping. On SIGTERM/SIGINT the driver stops the pulls, lets the watermark close the open windows,
+waits until every message read is in Parquet (articles, errors) or counted as a duplicate and is
+acknowledged, then stops the runner and writes the run record. Messages not pulled stay in the
+subscription. A second signal stops at once; what was not acknowledged is redelivered to the next run.
 
 Beam 2.77 traps met here (all verified): the DirectRunner's Pub/Sub pull blocks up to 30 s on an
-empty subscription and only then moves the watermark; its user metrics keep only a step's first
-bundle (pipeline/tally.py); Python's Reshuffle drops late rows (transforms/windowing.py); and the
-continuation trigger of a processing-time trigger never fires on it (WindowByEventTime).
+empty subscription and only then moves the watermark (the local adapter's pull returns within 5 s);
+its user metrics keep only a step's first bundle (pipeline/tally.py); Python's Reshuffle drops late
+rows (transforms/windowing.py); and the continuation trigger of a processing-time trigger never
+fires on it (WindowByEventTime).
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from apache_beam.transforms import window as windows
 from apache_beam.utils.timestamp import Duration, Timestamp
 
 from pipeline.graph import GraphConfig, ProcessArticles
+from pipeline.local_pubsub import DUPLICATE_COUNTED, ROWS_EMITTED
 from pipeline.pubsub_io import PublishDeadLetters, ReadArticleMessages
 from pipeline.run_record import versions, write_record
 from pipeline.schemas import TABLES
@@ -52,8 +60,11 @@ LOG = logging.getLogger(__name__)
 # the time the row takes to reach the sink's GroupByKey.
 LATENESS_MARGIN_SECONDS = 5
 # The DirectRunner's Pub/Sub read blocks up to 30 s in a pull when the subscription is empty, and
-# the watermark (hence window firing) only moves when a pull returns.
+# the watermark (hence window firing) only moves when a pull returns (the local adapter's: 5 s).
 PULL_BLOCK_SECONDS = 30
+# The local runner's adapter learns from these pass-through steps how many entities and quotes rows
+# each article has, to acknowledge its message once all of them are published (pipeline/local_pubsub.py).
+EMITTED_STEPS = {"entities": "Emitted entities", "quotes": "Emitted quotes"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,7 +128,21 @@ class CountPerWindow(beam.DoFn):
     def process(self, element, w=beam.DoFn.WindowParam):
         self.tally.inc(f"counted/{self.what}")
         self.tally.inc(window_count_name(window_label(w), self.what), metric=False)
+        if self.what == DUPLICATES:
+            self.tally.report(DUPLICATE_COUNTED, [element["source_uri"]])  # its message may be acknowledged
         yield element
+
+
+class ReportEmitted(beam.DoFn):
+    """Pass-through: tells the local runner's adapter that a row of `table` was made for an article."""
+
+    def __init__(self, table: str, run_id: str | None = None):
+        self.table = table
+        self.tally = Tally(run_id)
+
+    def process(self, row):
+        self.tally.report(ROWS_EMITTED, [(self.table, row["article_id"])])
+        yield row
 
 
 def fixed_windows(window_seconds: int, allowed_lateness_seconds: int, late: triggers.TriggerFn) -> beam.WindowInto:
@@ -164,15 +189,23 @@ def fire_files(settings: StreamingSettings) -> beam.WindowInto:
                          triggers.AfterProcessingTime(settings.late_firing_seconds))
 
 
-def build_streaming(p: beam.Pipeline, settings: StreamingSettings, config: GraphConfig) -> dict[str, Any]:
-    """The streaming graph on p; returns the written-files PCollections by table."""
+def build_streaming(p: beam.Pipeline, settings: StreamingSettings, config: GraphConfig,
+                    local_acks: bool = False) -> dict[str, Any]:
+    """The streaming graph on p; returns the written-files PCollections by table.
+
+    local_acks: add the steps through which the local runner's adapter learns how many entities and
+    quotes rows each article has (pipeline/local_pubsub.py); not on Dataflow."""
     for table in TABLES:
         ensure_dir(join(settings.output, table))
     run_id = settings.run_id
     raw = p | "Read Pub/Sub" >> ReadArticleMessages(settings.subscription, settings.topic,
                                                      settings.timestamp_attribute, run_id)
     windowed = raw | "Window" >> WindowByEventTime(settings.window_seconds, settings.allowed_lateness_seconds, run_id)
-    tables = windowed | "Process" >> ProcessArticles(config, dedup=DropRepeatedArticles(settings.dedup_horizon_seconds))
+    tables = dict(windowed | "Process" >> ProcessArticles(config, dedup=DropRepeatedArticles(
+        settings.dedup_horizon_seconds)))
+    if local_acks:
+        for name, label in EMITTED_STEPS.items():
+            tables[name] = tables[name] | label >> beam.ParDo(ReportEmitted(name, run_id))
     written = {
         name: tables[name]
         | f"Fire {name} files" >> fire_files(settings)
@@ -206,6 +239,10 @@ def stream_counts(counters: dict[str, int]) -> dict[str, int]:
         "dead_letters_published": counters.get("dead_letters_published", 0),
         "dead_letters_failed": counters.get("dead_letters_failed", 0),
         "files_missing": counters.get("files_missing", 0),
+        "acknowledged": counters.get("messages_acked", 0),
+        "redelivered_in_run": counters.get("redelivered_in_run", 0),
+        "redelivered_written": counters.get("redelivered_written", 0),
+        "pull_retries": counters.get("pull_retries", 0),
     }
 
 
@@ -292,112 +329,16 @@ def _progress(counts: dict[str, int]) -> str:
             f"quotes={counts['quotes']}")
 
 
-class _PullGate:
-    """Lets the driver stop the DirectRunner's Pub/Sub pulls, so that a stop can drain.
-
-    The DirectRunner acks what it pulls and has no drain: it pulls for as long as it runs, and
-    cancelling it loses whatever was pulled but not yet written. Once closed, the gate makes its
-    reader return no messages, which still moves the watermark to the wall clock (so open windows
-    close and fire), and counts the pulls in flight, so the drain knows when nothing can arrive any
-    more. It wraps a private method of Beam 2.77's DirectRunner; if that is missing the stop falls
-    back to waiting for the subscription to go quiet.
-    """
-
-    def __init__(self):
-        self.closed = threading.Event()
-        self._lock = threading.Lock()
-        self._in_flight = 0
-        self._pull_started = 0.0
-        self._evaluator = None
-        self._original = None
-
-    @property
-    def installed(self) -> bool:
-        return self._original is not None
-
-    def in_flight(self) -> int:
-        with self._lock:
-            return self._in_flight
-
-    def waiting_longer_than(self, seconds: float) -> bool:
-        """A pull has been in flight this long: it is waiting on an empty subscription, not acking."""
-        with self._lock:
-            return self._in_flight > 0 and time.monotonic() - self._pull_started > seconds
-
-    def install(self) -> None:
-        try:
-            from apache_beam.runners.direct.transform_evaluator import _PubSubReadEvaluator as evaluator
-        except ImportError:
-            evaluator = None
-        original = getattr(evaluator, "_read_from_pubsub", None)
-        if original is None:
-            LOG.warning("this Beam's DirectRunner has no _PubSubReadEvaluator._read_from_pubsub: a stop will "
-                        "wait for the subscription to go quiet instead of stopping the pulls")
-            return
-        gate = self
-
-        def read_from_pubsub(reader, timestamp_attribute):
-            if gate.closed.is_set():
-                time.sleep(0.2)  # the runner asks again at once; nothing to gain from spinning
-                return []
-            with gate._lock:
-                gate._in_flight += 1
-                gate._pull_started = time.monotonic()
-            try:
-                return original(reader, timestamp_attribute)
-            except Exception:
-                if gate.closed.is_set():
-                    return []  # aborted by the drain (abort_pulls): nothing was acked
-                raise
-            finally:
-                with gate._lock:
-                    gate._in_flight -= 1
-
-        self._evaluator, self._original = evaluator, original
-        evaluator._read_from_pubsub = read_from_pubsub
-
-    def abort_pulls(self) -> None:
-        """End a pull that is waiting on an empty subscription (up to 30 s) now, by closing the reader's
-        client: its RPC is cancelled before anything is acked (a message it was about to deliver is
-        redelivered to the next run). Only called on a pull that has waited over a second, i.e. on an
-        empty subscription: a message arriving in the very instant of the close, acked by the runner
-        as its call fails, would be lost uncounted. Also deletes an --input_topic run's temporary
-        subscription."""
-        if self._evaluator is None:
-            return
-        with self._evaluator._subscriber_client_cache_lock:
-            clients = list(self._evaluator._subscriber_client_cache.values())
-        for client in clients:
-            client.close()
-
-    def uninstall(self) -> None:
-        if self._original is not None:
-            self._evaluator._read_from_pubsub = self._original
-            self._original = None
-
-
-def _drain(run_id: str, gate: _PullGate, stopper: _Stopper, timeout: float,
-           failed: threading.Event) -> dict[str, int]:
-    """Stop pulling, then wait until everything read is written or counted as a duplicate."""
-    gate.closed.set()
+def _drain(run_id: str, adapter, stopper: _Stopper, timeout: float, failed: threading.Event) -> dict[str, int]:
+    """Stop pulling, then wait until everything read is written or counted as a duplicate, and acknowledged."""
+    adapter.closed.set()
     deadline = time.monotonic() + timeout
-    stable_since, last_read = None, None
     counts = stream_counts(read_counters(run_id))
-    while time.monotonic() < deadline and not stopper.forced.is_set() and not failed.is_set():
+    while time.monotonic() < deadline and not stopper.forced.is_set() and not failed.is_set() and not adapter.fatal:
         counts = stream_counts(read_counters(run_id))
-        if gate.installed:
-            # A pull in flight may still bring (and ack) messages: it must end before we do.
-            if pending(counts) == 0 and gate.in_flight() == 0:
-                return stream_counts(read_counters(run_id))
-            if gate.waiting_longer_than(1.0):
-                gate.abort_pulls()  # else a pull on an empty subscription holds the watermark up to 30 s
-        elif pending(counts) == 0 and counts["inputs"] == last_read:
-            stable_since = stable_since or time.monotonic()
-            if time.monotonic() - stable_since >= 2:
-                return counts
-        else:
-            stable_since = None
-        last_read = counts["inputs"]
+        # A pull in flight may still bring messages: it must end before we do.
+        if pending(counts) == 0 and adapter.in_flight() == 0 and adapter.unacknowledged() == 0:
+            return stream_counts(read_counters(run_id))
         time.sleep(0.25)
     return counts
 
@@ -412,19 +353,34 @@ def run_streaming(options, settings: StreamingSettings, config: GraphConfig, pro
     if refused:
         return refused
     started = time.time()
+    runner = options.view_as(StandardOptions).runner or ""
+    if "DirectRunner" not in str(runner):
+        # Dataflow (or another runner) reads, acknowledges and checkpoints Pub/Sub itself: nothing to adapt.
+        p = beam.Pipeline(options=options)
+        build_streaming(p, settings, config)
+        p.run()
+        print(f"streaming job submitted to {runner}; it runs until drained or cancelled there")
+        return 0
+    from pipeline.local_pubsub import LocalPubSub, LocalPubSubError, check_beam_version, written_by_crashed_runs
+
+    problem = check_beam_version()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     noise = _BeamNoise()
     noise.install()
     stopper = _Stopper()
-    gate = _PullGate()
+    run_key = settings.run_id.split("-", 1)[1]
+    adapter = LocalPubSub(settings.source, settings.run_id, settled_steps=tuple(EMITTED_STEPS.values()),
+                          written_before=written_by_crashed_runs(settings.output, run_key, settings.run_id))
     try:
         p = beam.Pipeline(options=options)
-        build_streaming(p, settings, config)
-        runner = options.view_as(StandardOptions).runner or ""
-        if "DirectRunner" not in str(runner):
-            p.run()
-            print(f"streaming job submitted to {runner}; it runs until drained or cancelled there")
-            return 0
-        gate.install()
+        build_streaming(p, settings, config, local_acks=True)
+        try:
+            adapter.install()
+        except LocalPubSubError as exc:
+            print(exc, file=sys.stderr)
+            return 2
         stopper.install()
         result = p.run()
         print(f"streaming run {settings.run_id}: reading {settings.source} -> {settings.output} "
@@ -440,7 +396,7 @@ def run_streaming(options, settings: StreamingSettings, config: GraphConfig, pro
 
         threading.Thread(target=watch, name="pipeline-watch", daemon=True).start()
         last_line, last_print = "", 0.0
-        while not stopper.requested.is_set() and not failed.is_set():
+        while not stopper.requested.is_set() and not failed.is_set() and not adapter.fatal:
             stopper.requested.wait(0.5)
             counts = stream_counts(read_counters(settings.run_id))
             line = _progress(counts)
@@ -448,27 +404,30 @@ def run_streaming(options, settings: StreamingSettings, config: GraphConfig, pro
             if line != last_line and (first_read or time.monotonic() - last_print >= progress_seconds):
                 print(f"[streaming] {line}", file=sys.stderr, flush=True)
                 last_line, last_print = line, time.monotonic()
-        if failed.is_set():
-            print(f"error: the streaming pipeline stopped: {error[0] if error else 'finished unexpectedly'}",
-                  file=sys.stderr)
+        if failed.is_set() or adapter.fatal:
+            print(adapter.fatal or f"error: the streaming pipeline stopped: "
+                                   f"{error[0] if error else 'finished unexpectedly'}", file=sys.stderr)
+            threading.Thread(target=result.cancel, name="pipeline-cancel", daemon=True).start()
             counts = stream_counts(read_counters(settings.run_id))
             return _finish(settings, config, counts, read_counters(settings.run_id), started, "failed", 1)
         counts = stream_counts(read_counters(settings.run_id))
         print(f"{stopper.signal_name}: flushing {pending(counts)} message(s) in flight "
               f"(up to {settings.drain_timeout():.0f}s; signal again to stop now)", file=sys.stderr, flush=True)
-        counts = _drain(settings.run_id, gate, stopper, settings.drain_timeout(), failed)
+        counts = _drain(settings.run_id, adapter, stopper, settings.drain_timeout(), failed)
+        adapter.uninstall()  # acknowledges what is ready, stops the lease and ack threads
         threading.Thread(target=result.cancel, name="pipeline-cancel", daemon=True).start()
         counters = read_counters(settings.run_id)
         counts = stream_counts(counters)
         left = pending(counts)
-        if left:
-            print(f"warning: {left} message(s) were read (and acked by the DirectRunner) but not written",
-                  file=sys.stderr)
+        unacked = adapter.unacknowledged()
+        if left or unacked:
+            print(f"warning: {left} message(s) read but not written, {unacked} not acknowledged: Pub/Sub "
+                  f"redelivers them to the next run", file=sys.stderr)
         return _finish(settings, config, counts, counters, started, stopper.signal_name or "stopped",
-                       0 if left == 0 else 1)
+                       0 if left == 0 and unacked == 0 else 1)
     finally:
         stopper.uninstall()
-        gate.uninstall()
+        adapter.uninstall()
         noise.uninstall()
 
 

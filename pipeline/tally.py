@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 
 from apache_beam.metrics import Metrics
 
@@ -19,6 +20,9 @@ from transforms.records import METRICS_NAMESPACE as NAMESPACE
 
 _LOCK = threading.Lock()
 _COUNTS: defaultdict[str, Counter] = defaultdict(Counter)
+# Outcome listeners by run id: the local runner's Pub/Sub adapter (pipeline/local_pubsub.py) learns here
+# which messages' rows are published, to acknowledge them. Nothing listens on a distributed runner.
+_LISTENERS: dict[str, Callable[[str, list], None]] = {}
 
 
 class Tally:
@@ -34,6 +38,25 @@ class Tally:
         if self.run_id:
             with _LOCK:
                 _COUNTS[self.run_id][name] += n
+
+
+    def report(self, kind: str, keys: Iterable) -> None:
+        """Tell this run's listener (if any, in this process) about an outcome: kind and the keys it concerns."""
+        listener = _LISTENERS.get(self.run_id) if self.run_id else None
+        if listener is not None:
+            listener(kind, list(keys))
+
+    @property
+    def listened(self) -> bool:
+        return bool(self.run_id) and self.run_id in _LISTENERS
+
+
+def listen(run_id: str, listener: Callable[[str, list], None]) -> None:
+    _LISTENERS[run_id] = listener
+
+
+def unlisten(run_id: str) -> None:
+    _LISTENERS.pop(run_id, None)
 
 
 def snapshot(run_id: str) -> dict[str, int]:

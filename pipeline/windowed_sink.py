@@ -127,6 +127,11 @@ class WindowedFileNaming:
                 f"000of{SHARDS:03d}.parquet")
 
 
+# What a published file tells the local runner's Pub/Sub adapter, per table (see CountWrittenFiles._report).
+KEY_COLUMNS = {"articles": ("source_uri", "article_id"), "errors": ("source_uri",), "entities": ("article_id",),
+               "quotes": ("article_id",)}
+
+
 class CountWrittenFiles(beam.DoFn):
     """FileResult -> {table, window, dt, path, rows}: opens each final file to count what is visible.
 
@@ -153,11 +158,31 @@ class CountWrittenFiles(beam.DoFn):
         if rows == 0:  # an empty trigger firing: no file is better than an empty one
             FileSystems.delete([path])
             return
+        self._report(path)
         self.tally.inc(f"rows_written/{self.table}", rows)
         self.tally.inc("files_written")
         self.tally.inc(window_count_name(label, self.table), rows, metric=False)
         LOG.info("%s: window %s dt=%s: %d row(s) -> %s", self.table, label, result.destination, rows, path)
         yield {"table": self.table, "window": label, "dt": result.destination, "path": path, "rows": rows}
+
+
+    def _report(self, path: str) -> None:
+        """With the local runner's Pub/Sub adapter listening: which messages' rows this published file holds,
+        so that they can be acknowledged (pipeline/local_pubsub.py). Nothing listens on Dataflow."""
+        if not self.tally.listened:
+            return
+        from pipeline import local_pubsub as lp
+
+        columns = KEY_COLUMNS[self.table]
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
+            table = pq.read_table(fh, columns=list(columns))
+        values = [table.column(c).to_pylist() for c in columns]
+        if self.table == "articles":
+            self.tally.report(lp.ARTICLE_PUBLISHED, zip(*values, strict=True))
+        elif self.table == "errors":
+            self.tally.report(lp.ERROR_PUBLISHED, values[0])
+        else:
+            self.tally.report(lp.ROWS_PUBLISHED, [(self.table, a) for a in values[0]])
 
 
 class WriteWindowedParquet(beam.PTransform):

@@ -1,0 +1,461 @@
+"""Everything the local runner needs to read Pub/Sub safely, in one adapter (Beam 2.77's BundleBasedDirectRunner).
+
+Dataflow reads Pub/Sub itself and acknowledges a message only after the step that follows the read
+is checkpointed; none of this module runs there (pipeline/streaming.py installs it only with the
+local runner). The DirectRunner's reader (_PubSubReadEvaluator._read_from_pubsub) instead:
+  - acknowledges every message as soon as it is pulled, so a crash loses whatever was pulled and not
+    yet written (issue: articles 10-29 of a killed run were in no table and not in the subscription);
+  - pulls with a client whose gRPC channel refuses responses over 4 MB (the emulator's default
+    channel), while Pub/Sub accepts 10 MB messages: one large message fails every pull, for ever;
+  - blocks 30 s in a pull on an empty subscription, and has no way to stop pulling for a drain.
+
+LocalPubSub replaces that one method (checked against the Beam version it was written for, at
+start-up) with a pull that:
+  - uses its own subscriber client whose channel takes messages up to Pub/Sub's limit (MAX_MESSAGE_BYTES
+    and more: a pull response holds up to PULL_MAX_MESSAGES of them);
+  - does not acknowledge. Each pulled copy of a message is held in an AckLedger, its ack deadline
+    extended every LEASE_RENEW_SECONDS while it waits (open windows), and acknowledged only once its
+    outcome is published: its articles row and all of its entities and quotes rows in Parquet files in
+    place, or its errors row, or it was counted as a duplicate of a copy that is itself accounted for.
+    The graph reports those outcomes through pipeline/tally.py listeners (report_outcomes in the
+    streaming graph; see AckLedger for the exact rule);
+  - stops pulling while PULL_MAX_OUTSTANDING copies are unacknowledged (flow control), and when the
+    driver closes the gate for a drain;
+  - retries with backoff while Pub/Sub is unreachable, saying so on stderr, and records a missing
+    subscription as fatal (the driver exits non-zero with one line).
+A crash (even SIGKILL) therefore loses nothing: what was not acknowledged is redelivered to the next
+run once its lease runs out (LEASE_SECONDS at most). Messages that the killed run had already written
+but not acknowledged are written again (at-least-once); the next run counts them
+(`redelivered_written`, see written_by_crashed_runs) and the stateful dedup removes further copies
+while it runs.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import glob
+import logging
+import os
+import re
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import apache_beam as beam
+
+from pipeline.pubsub_io import source_uri
+from pipeline.tally import Tally, listen, unlisten
+
+LOG = logging.getLogger(__name__)
+
+WRITTEN_AGAINST = "2.77"  # the Beam minor version whose DirectRunner internals this module patches
+MAX_MESSAGE_BYTES = 10 * 1024 * 1024  # Pub/Sub's limit on one message's data and attributes
+PULL_MAX_MESSAGES = 10  # as Beam's own reader
+PULL_TIMEOUT_SECONDS = 5.0  # an idle pull returns this often, so the watermark (and windows) move on
+PULL_MAX_OUTSTANDING = 1000  # no pulls while this many copies wait for their outcome
+LEASE_SECONDS = 30  # the ack deadline each held message is given (and renewed)
+LEASE_RENEW_SECONDS = 10
+ACK_EVERY_SECONDS = 0.5
+ACK_BATCH = 500  # ack ids per acknowledge / modify_ack_deadline request
+BACKOFF_FIRST_SECONDS, BACKOFF_MAX_SECONDS = 1.0, 30.0
+
+# What the graph reports (pipeline/tally.py listeners), per table or outcome.
+ARTICLE_PUBLISHED = "article_published"  # keys: (source_uri, article_id) of rows in a published articles file
+ERROR_PUBLISHED = "error_published"  # keys: source_uri of rows in a published errors file
+DUPLICATE_COUNTED = "duplicate_counted"  # keys: source_uri of a copy counted as a duplicate
+ROWS_EMITTED = "rows_emitted"  # keys: (table, article_id) of entities/quotes rows leaving the annotate step
+ROWS_PUBLISHED = "rows_published"  # keys: (table, article_id) of rows in a published entities/quotes file
+CHILD_TABLES = ("entities", "quotes")
+
+
+class LocalPubSubError(RuntimeError):
+    """The adapter cannot run on this Beam: the message is one line for the user."""
+
+
+def check_beam_version(version: str = beam.__version__) -> str | None:
+    """None if this module was written against `version`'s minor release, else one line saying what to do."""
+    if re.match(rf"^{re.escape(WRITTEN_AGAINST)}(\.|$)", version):
+        return None
+    return (f"error: pipeline/local_pubsub.py (the local runner's Pub/Sub reader: deferred acks, 10 MB messages) "
+            f"was written against Beam {WRITTEN_AGAINST}.x and this is Beam {version}: check it against this "
+            f"Beam's DirectRunner _PubSubReadEvaluator._read_from_pubsub, then update WRITTEN_AGAINST")
+
+
+def subscriber_client():
+    """A SubscriberClient that takes responses up to Pub/Sub's limits.
+
+    On the emulator the client library opens a plain channel with gRPC's default 4 MB receive limit;
+    against Google it already lifts the limit. The limit is on a whole pull response, i.e. up to
+    PULL_MAX_MESSAGES messages of 10 MB, so it is lifted rather than set to 10 MB."""
+    from google.cloud import pubsub_v1
+
+    host = os.environ.get("PUBSUB_EMULATOR_HOST")
+    if not host:
+        return pubsub_v1.SubscriberClient()
+    import grpc
+    from google.pubsub_v1.services.subscriber.transports.grpc import SubscriberGrpcTransport
+
+    channel = grpc.insecure_channel(host, options=[("grpc.max_receive_message_length", -1),
+                                                   ("grpc.max_send_message_length", -1)])
+    return pubsub_v1.SubscriberClient(transport=SubscriberGrpcTransport(channel=channel))
+
+
+class AckLedger:
+    """Which pulled copies of which messages wait for their outcome, and which ack ids may be acknowledged.
+
+    Keyed by source_uri (pubsub://<source>/<message id>): a redelivered message is a second copy of the
+    same key, with a new ack id; the message is acknowledged (every ack id it was given) once every copy
+    pulled in this run is accounted for. A copy is accounted for when:
+      - its errors row is in a published errors file, or
+      - it was counted as a duplicate, or
+      - its articles row is in a published articles file, and every entities and quotes row the annotate
+        step emitted for its article is in a published file of its table. The rows emitted are counted
+        by a step right after the annotate step; `settled()` (supplied by the adapter) says that step has
+        no work pending, so every row emitted before the articles file was published has been counted.
+    Pure bookkeeping, no I/O: the adapter acknowledges what take_ackable() returns.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.copies: collections.Counter[str] = collections.Counter()
+        self.ack_ids: dict[str, list[str]] = collections.defaultdict(list)
+        self.articles_waiting: dict[str, list[str]] = collections.defaultdict(list)  # uri -> article ids
+        self.emitted: dict[str, collections.Counter[str]] = {t: collections.Counter() for t in CHILD_TABLES}
+        self.published: dict[str, collections.Counter[str]] = {t: collections.Counter() for t in CHILD_TABLES}
+        self.ready: list[str] = []  # ack ids of messages whose every copy is accounted for
+        self.pulled = 0
+        self.redelivered = 0  # copies of a message this run had already pulled (lease lapsed)
+        self.accounted = 0
+
+    def outstanding(self) -> int:
+        with self._lock:
+            return sum(self.copies.values())
+
+    def held_ack_ids(self) -> list[str]:
+        with self._lock:
+            return [a for uri in self.copies for a in self.ack_ids[uri]]
+
+    def pulled_copy(self, uri: str, ack_id: str) -> bool:
+        """Hold one pulled copy; True if this run already holds a copy of the message (its lease lapsed)."""
+        with self._lock:
+            self.pulled += 1
+            again = self.copies[uri] > 0
+            self.redelivered += again
+            self.copies[uri] += 1
+            self.ack_ids[uri].append(ack_id)
+            return again
+
+    def event(self, kind: str, keys: Iterable[Any]) -> None:
+        """An outcome reported by the graph (pipeline/tally.py listener)."""
+        with self._lock:
+            for key in keys:
+                if kind in (ERROR_PUBLISHED, DUPLICATE_COUNTED):
+                    self._accounted(key)
+                elif kind == ARTICLE_PUBLISHED:
+                    uri, article_id = key
+                    self.articles_waiting[uri].append(article_id)
+                elif kind == ROWS_EMITTED:
+                    self.emitted[key[0]][key[1]] += 1
+                elif kind == ROWS_PUBLISHED:
+                    self.published[key[0]][key[1]] += 1
+
+    def settle_articles(self, settled: bool) -> None:
+        """Account for the articles whose child rows are all published; only once `settled` (see class doc)."""
+        if not settled:
+            return
+        with self._lock:
+            for uri in list(self.articles_waiting):
+                waiting = self.articles_waiting[uri]
+                done = [a for a in waiting
+                        if all(self.published[t][a] >= self.emitted[t][a] for t in CHILD_TABLES)]
+                for article_id in done:
+                    waiting.remove(article_id)
+                    for t in CHILD_TABLES:
+                        self.emitted[t].pop(article_id, None)
+                        self.published[t].pop(article_id, None)
+                    self._accounted(uri)
+                if not waiting:
+                    del self.articles_waiting[uri]
+
+    def _accounted(self, uri: str) -> None:
+        if self.copies.get(uri, 0) <= 0:
+            return  # not pulled by this run's adapter (or already accounted for)
+        self.accounted += 1
+        self.copies[uri] -= 1
+        if self.copies[uri] == 0:
+            del self.copies[uri]
+            self.ready.extend(self.ack_ids.pop(uri, []))
+
+    def take_ackable(self) -> list[str]:
+        with self._lock:
+            ready, self.ready = self.ready, []
+            return ready
+
+    def unacknowledged(self) -> int:
+        with self._lock:
+            return sum(self.copies.values()) + len(self.ready)
+
+    def give_back(self, ack_ids: list[str]) -> None:
+        """Acknowledging these failed (Pub/Sub unreachable): try again on the next round."""
+        with self._lock:
+            self.ready.extend(ack_ids)
+
+
+def written_by_crashed_runs(output: str, run_key: str, this_run: str) -> set[str]:
+    """source_uris in the articles and errors files of earlier runs of this stream that left no run record.
+
+    A run that wrote its record stopped cleanly, having acknowledged everything it wrote. One without a
+    record died (SIGKILL, power): rows it published for messages it had not yet acknowledged come back
+    as redeliveries and are written again. Their count goes in this run's record."""
+    import pyarrow.parquet as pq
+
+    if "://" in output:
+        return set()  # the local runner with an object store output: not worth the listing
+    finished = {os.path.basename(p)[len("run-"):-len(".json")]
+                for p in glob.glob(os.path.join(output, "_runs", "run-*.json"))}
+    found: set[str] = set()
+    pattern = re.compile(r"^part-\d{8}T\d{6}Z-\d{8}T\d{6}Z-(.+-" + re.escape(run_key) + r")-pane\d+-")
+    for table in ("articles", "errors"):
+        for path in glob.glob(os.path.join(output, table, "dt=*", "part-*.parquet")):
+            match = pattern.match(os.path.basename(path))
+            if not match or match.group(1) == this_run or match.group(1) in finished:
+                continue
+            try:
+                found.update(pq.read_table(path, columns=["source_uri"]).column("source_uri").to_pylist())
+            except OSError as exc:
+                LOG.warning("could not read %s: %s", path, exc)
+    return found
+
+
+class LocalPubSub:
+    """Installs the deferred-ack pull on Beam's DirectRunner for one streaming run (see the module docstring)."""
+
+    def __init__(self, source: str, run_id: str, settled_steps: tuple[str, ...] = (),
+                 written_before: set[str] | None = None, err=None):
+        self.source = source  # subscription or topic path, as in the rows' source_uri
+        self.run_id = run_id
+        self.settled_steps = settled_steps  # labels of the steps that count emitted rows
+        self.written_before = written_before or set()
+        self.err = err or sys.stderr
+        self.ledger = AckLedger()
+        self.tally = Tally(run_id)
+        self.closed = threading.Event()  # the drain's gate: no more pulls
+        self.stopped = threading.Event()
+        self.fatal: str | None = None  # one line; the driver exits non-zero with it
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._pull_started = 0.0
+        self._client = None
+        self._evaluator = None
+        self._original = None
+        self._context = None
+        self._watch: list[Any] | None = None
+        self._sub_name: str | None = None
+        self._backoff = 0.0
+        self._threads: list[threading.Thread] = []
+        self.acked = 0
+        self._uninstalled = False
+
+    # -- installing ---------------------------------------------------------------------------------
+
+    def install(self) -> None:
+        """Patch the DirectRunner's reader and start the ack and lease threads; LocalPubSubError if this Beam
+        is not the one this module was written against."""
+        problem = check_beam_version()
+        if problem:
+            raise LocalPubSubError(problem)
+        from apache_beam.runners.direct.transform_evaluator import _PubSubReadEvaluator as evaluator
+
+        original = getattr(evaluator, "_read_from_pubsub", None)
+        if original is None:
+            raise LocalPubSubError(
+                f"error: Beam {beam.__version__}'s DirectRunner has no _PubSubReadEvaluator._read_from_pubsub: "
+                "pipeline/local_pubsub.py must be updated for it")
+        self._client = subscriber_client()
+        adapter = self
+
+        def read_from_pubsub(reader, timestamp_attribute):
+            return adapter._pull(reader)
+
+        self._evaluator, self._original = evaluator, original
+        evaluator._read_from_pubsub = read_from_pubsub
+        listen(self.run_id, self.ledger.event)
+        for name, target in (("pubsub-acks", self._ack_loop), ("pubsub-leases", self._lease_loop)):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def uninstall(self) -> None:
+        """Acknowledge what is ready, stop the threads, put Beam's reader back; safe to call twice."""
+        if self._uninstalled:
+            return
+        self._uninstalled = True
+        self.stopped.set()
+        self.closed.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self._flush_acks()
+        if self._original is not None:
+            self._evaluator._read_from_pubsub = self._original
+            self._original = None
+        unlisten(self.run_id)
+        if self._client is not None:
+            with contextlib.suppress(Exception):  # already closed
+                self._client.close()
+        if self._evaluator is not None:
+            # Beam's own client of this read: closing it deletes an --input_topic run's temporary subscription.
+            with self._evaluator._subscriber_client_cache_lock:
+                clients = list(self._evaluator._subscriber_client_cache.values())
+            for client in clients:
+                client.close()
+
+    # -- pulling ------------------------------------------------------------------------------------
+
+    def in_flight(self) -> int:
+        with self._lock:
+            return self._in_flight
+
+    def waiting_longer_than(self, seconds: float) -> bool:
+        with self._lock:
+            return self._in_flight > 0 and time.monotonic() - self._pull_started > seconds
+
+    def abort_pulls(self) -> None:
+        """Nothing to do: a pull returns within PULL_TIMEOUT_SECONDS, and whatever it brings is held, not acked."""
+
+    def _pull(self, reader) -> list:
+        if self._context is None:
+            self._context = reader._evaluation_context
+        if self.closed.is_set() or self.fatal or self.ledger.outstanding() >= PULL_MAX_OUTSTANDING:
+            time.sleep(0.2)  # the runner asks again at once; nothing to gain from spinning
+            return []
+        with self._lock:
+            self._in_flight += 1
+            self._pull_started = time.monotonic()
+        self._sub_name = reader._sub_name
+        try:
+            return self._pull_once(reader._sub_name)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _pull_once(self, subscription: str) -> list:
+        from apache_beam.io.gcp.pubsub import PubsubMessage
+        from apache_beam.utils.timestamp import Timestamp
+        from google.api_core import exceptions as gexc
+
+        try:
+            response = self._client.pull(subscription=subscription, max_messages=PULL_MAX_MESSAGES,
+                                         timeout=PULL_TIMEOUT_SECONDS)
+        except gexc.DeadlineExceeded:
+            self._recovered()
+            return []  # nothing arrived in PULL_TIMEOUT_SECONDS
+        except gexc.NotFound as exc:
+            self.fatal = f"error: the subscription {subscription} does not exist (any more): {exc.message}"
+            return []
+        except (gexc.ServiceUnavailable, gexc.InternalServerError, gexc.Unknown, gexc.Aborted,
+                gexc.ResourceExhausted) as exc:
+            self._wait_out(exc)
+            return []
+        except ValueError:
+            if self.closed.is_set():
+                return []  # the client was closed by the drain
+            raise
+        self._recovered()
+        received = list(response.received_messages)
+        if not received:
+            return []
+        results = []
+        ack_ids = [rm.ack_id for rm in received]
+        self._modify(ack_ids, LEASE_SECONDS)  # leased from now, whatever the subscription's deadline
+        for rm in received:
+            message = PubsubMessage._from_message(rm.message)
+            uri = source_uri(self.source, message.message_id)
+            if self.ledger.pulled_copy(uri, rm.ack_id):
+                self.tally.inc("redelivered_in_run")
+            if uri in self.written_before:
+                self.tally.inc("redelivered_written")
+            results.append((Timestamp.from_utc_datetime(rm.message.publish_time), message))
+        return results
+
+    def _wait_out(self, exc: Exception) -> None:
+        self._backoff = min(BACKOFF_MAX_SECONDS, self._backoff * 2 or BACKOFF_FIRST_SECONDS)
+        self.tally.inc("pull_retries")
+        print(f"[streaming] Pub/Sub unreachable ({type(exc).__name__}: {str(exc)[:120]}); retrying in "
+              f"{self._backoff:.0f}s", file=self.err, flush=True)
+        self.closed.wait(self._backoff)
+
+    def _recovered(self) -> None:
+        if self._backoff:
+            print("[streaming] Pub/Sub reachable again; reading resumes", file=self.err, flush=True)
+            self._backoff = 0.0
+
+    # -- acknowledging ------------------------------------------------------------------------------
+
+    def settled(self) -> bool:
+        """The steps that count emitted entities/quotes rows have no bundle waiting (see AckLedger)."""
+        if not self.settled_steps:
+            return True
+        if self._context is None:
+            return False
+        if self._watch is None:
+            manager = self._context._watermark_manager
+            self._watch = [tw for applied, tw in manager._transform_to_watermarks.items()
+                           if any(applied.full_label.endswith(step) for step in self.settled_steps)]
+            if len(self._watch) != len(self.settled_steps):
+                raise LocalPubSubError(f"error: pipeline/local_pubsub.py found {len(self._watch)} of the steps "
+                                       f"{self.settled_steps} in the running graph")
+        for tw in self._watch:
+            with tw._lock:
+                if tw._pending:
+                    return False
+        return True
+
+    def _ack_loop(self) -> None:
+        while not self.stopped.wait(ACK_EVERY_SECONDS):
+            try:
+                self.ledger.settle_articles(self.settled())
+                self._flush_acks()
+            except LocalPubSubError as exc:
+                self.fatal = str(exc)
+            except Exception:  # noqa: BLE001 - keep acknowledging; the next round retries
+                LOG.exception("acknowledging pulled messages failed; retrying")
+
+    def _flush_acks(self) -> None:
+        ready = self.ledger.take_ackable()
+        for k in range(0, len(ready), ACK_BATCH):
+            chunk = ready[k:k + ACK_BATCH]
+            try:
+                self._client.acknowledge(subscription=self._subscription(), ack_ids=chunk)
+            except Exception as exc:  # noqa: BLE001 - unreachable: keep them for the next round
+                LOG.warning("acknowledging %d message(s) failed (%s); will retry", len(chunk), exc)
+                self.ledger.give_back(ready[k:])
+                return
+            self.acked += len(chunk)
+            self.tally.inc("messages_acked", len(chunk))
+
+    def _lease_loop(self) -> None:
+        while not self.stopped.wait(LEASE_RENEW_SECONDS):
+            held = self.ledger.held_ack_ids()
+            if held:
+                self._modify(held, LEASE_SECONDS)
+
+    def _modify(self, ack_ids: list[str], seconds: int) -> None:
+        for k in range(0, len(ack_ids), ACK_BATCH):
+            try:
+                self._client.modify_ack_deadline(subscription=self._subscription(), ack_ids=ack_ids[k:k + ACK_BATCH],
+                                                 ack_deadline_seconds=seconds)
+            except Exception as exc:  # noqa: BLE001 - a lapsed lease means a redelivery, never a loss
+                LOG.warning("extending the ack deadline of %d message(s) failed: %s", len(ack_ids), exc)
+                return
+
+    def _subscription(self) -> str:
+        """The subscription pulled from: --input_subscription, or Beam's temporary one for --input_topic."""
+        return self._sub_name or self.source
+
+    def unacknowledged(self) -> int:
+        """Copies waiting for their outcome plus messages accounted for but not acknowledged yet."""
+        return self.ledger.unacknowledged()
+

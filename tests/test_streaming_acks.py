@@ -1,0 +1,114 @@
+"""The local runner's Pub/Sub adapter (pipeline/local_pubsub.py) without a broker: when a pulled message may
+be acknowledged (only once its rows, or its errors row, are published, or it was counted as a duplicate),
+redeliveries, the Beam version check, and how a restarted run finds what a killed run wrote."""
+
+import datetime as dt
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline import local_pubsub as lp
+from pipeline.local_pubsub import AckLedger, check_beam_version, written_by_crashed_runs
+from pipeline.schemas import TABLES
+
+SUB = "projects/news-test/subscriptions/articles"
+
+
+def uri(n: int) -> str:
+    return f"pubsub://{SUB}/{n}"
+
+
+def test_nothing_is_acknowledged_on_pull():
+    ledger = AckLedger()
+    ledger.pulled_copy(uri(1), "ack-1")
+    ledger.settle_articles(True)
+    assert ledger.take_ackable() == [] and ledger.outstanding() == 1 and ledger.held_ack_ids() == ["ack-1"]
+
+
+def test_errors_and_duplicates_are_acknowledged_once_reported():
+    ledger = AckLedger()
+    for n in (1, 2):
+        ledger.pulled_copy(uri(n), f"ack-{n}")
+    ledger.event(lp.ERROR_PUBLISHED, [uri(1)])
+    ledger.event(lp.DUPLICATE_COUNTED, [uri(2)])
+    assert sorted(ledger.take_ackable()) == ["ack-1", "ack-2"]
+    assert ledger.outstanding() == 0 and ledger.take_ackable() == []
+
+
+def test_an_article_waits_for_all_its_entities_and_quotes_rows():
+    ledger = AckLedger()
+    ledger.pulled_copy(uri(1), "ack-1")
+    ledger.event(lp.ROWS_EMITTED, [("entities", "a1"), ("entities", "a1"), ("quotes", "a1")])
+    ledger.event(lp.ARTICLE_PUBLISHED, [(uri(1), "a1")])
+    ledger.settle_articles(True)
+    assert ledger.take_ackable() == []  # its entities and quote are still in open windows
+    ledger.event(lp.ROWS_PUBLISHED, [("entities", "a1"), ("entities", "a1")])
+    ledger.settle_articles(True)
+    assert ledger.take_ackable() == []  # the quote is not published yet
+    ledger.event(lp.ROWS_PUBLISHED, [("quotes", "a1")])
+    ledger.settle_articles(False)  # the step counting emitted rows still has work: its counts may be short
+    assert ledger.take_ackable() == []
+    ledger.settle_articles(True)
+    assert ledger.take_ackable() == ["ack-1"] and ledger.outstanding() == 0
+
+
+def test_a_redelivered_copy_is_acknowledged_only_when_every_copy_is_accounted_for():
+    """The lease lapsed (an outage): Pub/Sub redelivers with a new ack id. The copy that arrives second is
+    counted as a duplicate first; acking then would lose the first copy if the run died before its rows."""
+    ledger = AckLedger()
+    assert ledger.pulled_copy(uri(1), "ack-1a") is False
+    assert ledger.pulled_copy(uri(1), "ack-1b") is True
+    ledger.event(lp.DUPLICATE_COUNTED, [uri(1)])
+    ledger.settle_articles(True)
+    assert ledger.take_ackable() == [] and ledger.outstanding() == 1
+    ledger.event(lp.ARTICLE_PUBLISHED, [(uri(1), "a1")])
+    ledger.settle_articles(True)
+    assert sorted(ledger.take_ackable()) == ["ack-1a", "ack-1b"]
+    assert ledger.redelivered == 1
+
+
+def test_a_failed_acknowledgement_is_retried():
+    ledger = AckLedger()
+    ledger.pulled_copy(uri(1), "ack-1")
+    ledger.event(lp.ERROR_PUBLISHED, [uri(1)])
+    ready = ledger.take_ackable()
+    ledger.give_back(ready)
+    assert ledger.unacknowledged() == 1 and ledger.take_ackable() == ["ack-1"]
+
+
+def test_outcomes_of_messages_this_run_did_not_pull_are_ignored():
+    ledger = AckLedger()
+    ledger.event(lp.ERROR_PUBLISHED, [uri(9)])
+    ledger.event(lp.ARTICLE_PUBLISHED, [(uri(8), "a8")])
+    ledger.settle_articles(True)
+    assert ledger.take_ackable() == [] and ledger.outstanding() == 0
+
+
+def test_the_adapter_checks_the_beam_version_it_was_written_against():
+    assert check_beam_version(f"{lp.WRITTEN_AGAINST}.0") is None
+    assert check_beam_version(f"{lp.WRITTEN_AGAINST}.3rc1") is None
+    line = check_beam_version("2.78.0")
+    assert line.startswith("error: pipeline/local_pubsub.py") and "2.78.0" in line and "\n" not in line
+    assert check_beam_version("2.7") is not None and check_beam_version("2.770.0") is not None
+
+
+def _articles_file(root, run_id: str, uris: list[str]) -> None:
+    folder = root / "articles" / "dt=2026-03-01"
+    folder.mkdir(parents=True, exist_ok=True)
+    now = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    rows = [{"article_id": u[-1], "source_uri": u, "text": "t", "ingested_at": now, "word_count": 1,
+             "content_hash": "h", "pipeline_version": "0", "nlp_status": "ok"} for u in uris]
+    columns = {f.name: [r.get(f.name) for r in rows] for f in TABLES["articles"]}
+    pq.write_table(pa.Table.from_pydict(columns, schema=TABLES["articles"]),
+                   folder / f"part-20260301T100000Z-20260301T100100Z-{run_id}-pane000-000of001.parquet")
+
+
+def test_a_restart_finds_what_killed_runs_of_the_stream_wrote(tmp_path):
+    _articles_file(tmp_path, "20260301T100000000000Z-key1", [uri(1), uri(2)])  # killed: no run record
+    _articles_file(tmp_path, "20260301T090000000000Z-key1", [uri(3)])  # stopped cleanly
+    _articles_file(tmp_path, "20260301T100000000000Z-other", [uri(4)])  # another stream
+    _articles_file(tmp_path, "20260301T110000000000Z-key1", [uri(5)])  # this run
+    (tmp_path / "_runs").mkdir()
+    (tmp_path / "_runs" / "run-20260301T090000000000Z-key1.json").write_text("{}")
+    found = written_by_crashed_runs(str(tmp_path), "key1", "20260301T110000000000Z-key1")
+    assert found == {uri(1), uri(2)}
