@@ -146,6 +146,7 @@ def test_binary_files_are_still_refused(payload, fmt, reason):
     [
         (b"Title\n\nThe council met on Monday; a stray\x00 NUL and a \x07bell are not text.", "txt",
          "The council met on Monday; a stray NUL and a bell are not text."),
+        (b"Title\n\nBody\x00with NUL\x00bytes.", "txt", "Bodywith NULbytes."),  # a few stray NULs in a short text
         ("Title\n\nUTF-16 with its byte-order mark.".encode("utf-16"), "txt", "UTF-16 with its byte-order mark."),
         ("<p>Le café “crème”</p>".encode("cp1252"), "html", "<p>Le café “crème”</p>"),  # detected
         ('<meta charset="koi8-r"><p>Москва, столица России</p>'.encode("koi8_r"), "html", "Москва, столица России"),

@@ -40,7 +40,7 @@ def test_txt_first_nonempty_line_is_title():
         (b'{"title": "no body"}', "json", "neither 'text' nor 'html'"),
         (b'{"text": "   \\n\\t "}', "json", "no text"),
         (b"", "txt", "no text"),
-        (b"\x00\x01\x02\xff\xfe binary", "txt", "binary content"),
+        (b"\x00\x01\x02\xff\xfe binary" * 8, "txt", "binary content"),
         (b"caf\xe9 au lait is not UTF-8", "txt", "invalid UTF-8"),
         (b'{"text": 42}', "json", "field 'text' must be a string, got int"),
         (b'{"text": "x", "authors": [1, 2]}', "json", "'authors' must be"),

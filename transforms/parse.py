@@ -11,7 +11,7 @@ http-equiv Content-Type, an XML declaration; labels as the WHATWG Encoding stand
 its bytes (charset-normalizer; windows-1252 preferred among equally good answers, as browsers
 default to it). Plain-text files have no declaration: they must be UTF-8 (or carry a BOM).
 Binary files are still refused, with the reason: a known file signature (images, PDF, archives,
-executables, media) or more than 5% control bytes.
+executables, media) or more than 5% control bytes (16 at least).
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ _NOT_CONTROL_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_:.\-]+)""", re.I)
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_:.\-]+)""", re.I)
-MAX_CONTROL_SHARE = 0.05  # more control bytes than this in the first 64 KB: binary, not text
+MAX_CONTROL_SHARE = 0.05  # more control bytes than this in the first 64 KB: binary, not text ...
+MIN_BINARY_CONTROLS = 16  # ... if there are at least this many (a short note with two stray NULs is text)
 _SNIFF_BYTES = 65536
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
          (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
@@ -112,7 +113,7 @@ def _refuse_binary(payload: bytes) -> None:
     if any(sample.startswith(bom) for bom, _ in _BOMS):
         return
     controls = len(sample.translate(None, _NOT_CONTROL_BYTES))
-    if sample and controls > MAX_CONTROL_SHARE * len(sample):
+    if controls >= MIN_BINARY_CONTROLS and controls > MAX_CONTROL_SHARE * len(sample):
         raise StageError(STAGE, f"binary content: {controls} of the first {len(sample)} bytes are control bytes "
                                 f"({sample.count(0)} NUL), not text")
 
