@@ -11,9 +11,10 @@ Method (measured on a news extraction benchmark, see bench/extraction.py and REA
   4. when that leaves less than a short article, trafilatura in balanced mode (it has its own
      recall escalation and fallbacks) and the page's JSON-LD `articleBody`, if any, are tried too,
      and the longest is kept only if it is clearly longer (so one stray block cannot win);
-  5. when all of that still gives (next to) nothing, trafilatura's `baseline` (embedded JSON,
-     <article>, the page's paragraphs, at last the whole body's text): it never returns nothing for
-     a page with text. Measured on the benchmark pages as the only extractor (then clean_text), it
+  5. when all of that still gives (next to) nothing (under MIN_BODY_CHARS), trafilatura in recall
+     mode, then trafilatura's `baseline` (embedded JSON, <article>, the page's paragraphs, at last the
+     whole body's text), each kept only if clearly longer: baseline never returns nothing for a page
+     with text. Measured on the benchmark pages as the only extractor (then clean_text), it
      scores F1 0.879 at 4 ms/page where jusText scores 0.807 at 21 ms/page (its stop-word density
      drops short paragraphs and whole <br>-separated stories), so jusText is not in the chain.
 The extractor that gave the body is recorded (ExtractedPage.method -> the articles `extractor` column).
@@ -59,8 +60,8 @@ LAYOUT_CELL_CHARS = 300  # a table cell with this much text of its own holds a s
 _TABLE_PARTS = ("thead", "tbody", "tfoot", "tr", "td", "th", "caption")
 _LAYOUT_ATTRIBUTES = ("width", "height", "colspan", "rowspan", "valign", "align", "cellpadding", "cellspacing")
 # Extractor names, as written to the articles `extractor` column.
-PRECISION, BALANCED, JSON_LD, BASELINE = (
-    "trafilatura-precision", "trafilatura-balanced", "json-ld", "trafilatura-baseline")
+PRECISION, BALANCED, JSON_LD, RECALL, BASELINE = (
+    "trafilatura-precision", "trafilatura-balanced", "json-ld", "trafilatura-recall", "trafilatura-baseline")
 NEVER_TEXT = (  # trafilatura deletes these before extracting anyway (its MANUALLY_CLEANED)
     "head", "script", "style", "noscript", "template", "svg", "canvas", "picture", "video", "audio", "source",
     "track", "iframe", "object", "embed", "link", "select", "option", "button", "input", "textarea",
@@ -82,7 +83,7 @@ class ExtractedPage:
     authors: list[str] = field(default_factory=list)
     url: str | None = None
     language: str | None = None
-    method: str = "none"  # which extractor gave the body: PRECISION, BALANCED, JSON_LD, BASELINE ('none': no text)
+    method: str = "none"  # the extractor that gave the body: PRECISION ... BASELINE ('none': no text)
     truncated: bool = False  # the parser hit its nesting limit and dropped what lay deeper
 
 
@@ -128,11 +129,17 @@ def unwrap_layout_tables(tree: HtmlElement) -> int:
     are how pages were built before CSS, and trafilatura reads them as data, one row of text per table
     row, so the story ends in one line with the navigation cells beside it.
     """
-    layout = [table for table in tree.iter("table")
-              if table.find(".//table") is not None
-              or any(_own_text_length(cell) >= LAYOUT_CELL_CHARS for cell in _own_parts(table, ("td", "th")))]
+    layout: set[HtmlElement] = set()
+    for table in tree.iter("table"):
+        outer = _closest_table(table)
+        if outer is not None:
+            layout.add(outer)
+    for cell in tree.iter("td", "th"):
+        table = _closest_table(cell)
+        if table is not None and table not in layout and _own_text_length(cell) >= LAYOUT_CELL_CHARS:
+            layout.add(table)
     # All parts first: once an outer table is renamed, its parts would seem to belong to no table.
-    parts = [el for table in layout for el in _own_parts(table, _TABLE_PARTS)]
+    parts = [el for el in tree.iter(*_TABLE_PARTS) if _closest_table(el) in layout]
     for el in [*layout, *parts]:
         el.tag = "div"
         for attr in _LAYOUT_ATTRIBUTES:
@@ -140,9 +147,8 @@ def unwrap_layout_tables(tree: HtmlElement) -> int:
     return len(layout)
 
 
-def _own_parts(table: HtmlElement, tags: tuple[str, ...]) -> list[HtmlElement]:
-    """The elements with these tags that belong to this table, not to a table nested in it."""
-    return [el for el in table.iter(*tags) if next(el.iterancestors("table"), None) is table]
+def _closest_table(el: HtmlElement) -> HtmlElement | None:
+    return next(el.iterancestors("table"), None)
 
 
 def _own_text_length(cell: HtmlElement) -> int:
@@ -190,11 +196,12 @@ def _primary_subtag(lang: str | None) -> str | None:
     return primary if 2 <= len(primary) <= 3 and primary.isalpha() else None
 
 
-def _trafilatura(tree: HtmlElement, url: str | None, precision: bool) -> str:
+def _trafilatura(tree: HtmlElement, url: str | None, precision: bool, recall: bool = False) -> str:
     doc = trafilatura.bare_extraction(
         tree,
         url=url,
         favor_precision=precision,
+        favor_recall=recall,
         with_metadata=False,
         include_comments=False,
         include_tables=True,
@@ -249,10 +256,13 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage:
         best, best_method = max(candidates, key=lambda c: len(c[0]))
         if len(best) > LONGER_FACTOR * len(text):
             text, method = best, best_method
-    if len(text) < MIN_BODY_CHARS:
-        best = _baseline(tree)
+    for fallback, name in ((lambda: _trafilatura(tree, url, precision=False, recall=True), RECALL),
+                           (lambda: _baseline(tree), BASELINE)):
+        if len(text) >= MIN_BODY_CHARS:
+            break
+        best = fallback()
         if len(best) > LONGER_FACTOR * len(text):
-            text, method = best, BASELINE
+            text, method = best, name
     return ExtractedPage(text=text, method=method if text else "none", truncated=truncated, **meta)
 
 
