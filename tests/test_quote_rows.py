@@ -121,8 +121,35 @@ def test_single_marks_pair_only_in_headlines():
 
 
 def test_title_and_text_are_parsed_in_one_pipe_call(nlp):
-    texts = ["The mayor said the bridge would reopen.", "Nothing was said here."]
-    pairs = docs_with_titles(nlp, texts, ["Mayor: Bridge Will Reopen in May", None])
-    assert [d.text for d, _ in pairs] == texts and pairs[0][1].text.startswith("Mayor") and pairs[1][1] is None
-    found = [q for _, qs in annotate_texts(nlp, texts, titles=["Mayor: Bridge Will Reopen in May", None]) for q in qs]
+    texts = ["Mayor Lena Fischer said the bridge would reopen.", "Nothing was said here."]
+    pairs = docs_with_titles(nlp, texts, ["Fischer: Bridge Will Reopen in May", None])
+    assert [d.text for d, _ in pairs] == texts and pairs[0][1].text.startswith("Fischer") and pairs[1][1] is None
+    found = [q for _, qs in annotate_texts(nlp, texts, titles=["Fischer: Bridge Will Reopen in May", None]) for q in qs]
     assert any(q["in_title"] for q in found) and any(not q["in_title"] for q in found)
+
+
+def test_title_case_phrase_before_a_headline_colon_is_no_source(nlp):
+    title = "Stealth Over Health: Clinton Was Headed to the Hospital"
+    assert [q for q in rows(nlp, "The campaign said nothing on Sunday.", title) if q["in_title"]] == []
+
+
+# ----------------------------------------------------------------------------- signed quotes
+def test_name_after_a_dash_signs_the_quote(nlp):
+    text = ("Readers sent us their reactions to the debate.\n"
+            "“He can’t even answer a question without scaring people first.” ― Esther Tapia\n"
+            "“We need more school investment, not more tests,” — Keron Blair, executive director of AROS.")
+    first, second = rows(nlp, text)
+    assert (first["speaker"], first["cue"], first["kind"]) == ("Esther Tapia", "―", "direct")
+    assert second["speaker"] == "Keron Blair" and second["text"] == "We need more school investment, not more tests"
+
+
+def test_paragraph_opened_with_a_closing_mark_is_a_quote():
+    text = "Intro.\n”Mr. Trump embodies the legacy of racism. He is our shame.” ― Sonya Herridge"
+    assert [text[s:e] for s, e in find_quoted(text)] == ["Mr. Trump embodies the legacy of racism. He is our shame."]
+
+
+def test_content_ends_before_a_second_predicate_and_a_relative_clause(nlp):
+    (q,) = rows(nlp, "The patient refused to remain in the hospital, but was treated as an outpatient.")
+    assert q["text"] == "to remain in the hospital"
+    (q,) = rows(nlp, "The poll showed a close contest in the state, where 18 electoral votes are up for grabs.")
+    assert q["text"] == "a close contest in the state"

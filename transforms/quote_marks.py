@@ -22,14 +22,17 @@ OPENERS: dict[str, tuple[str, ...]] = {
     "„": ("“", "”"),
     '"': ('"', "”"),
     "»": ("«",),
+    "”": ("”",),  # only where a paragraph opens with it (see _opener_at)
 }
-_OPEN_ORDER = sorted(OPENERS, key=len, reverse=True)
+_OPEN_ORDER = sorted((m for m in OPENERS if m != "”"), key=len, reverse=True)
 _TRIM_END = " \t\n,;:"
 _INTERESTING = re.compile(r"[\n“”\"«»„'`]")
 _TRIM_START = " \t\n'`"
 
 
 def _opener_at(text: str, i: int) -> str | None:
+    if text.startswith("”", i) and (i == 0 or text[i - 1] == "\n") and text[i + 1 : i + 2].isalnum():
+        return "”"  # a paragraph opened with the closing mark by mistake: '”Mr. Trump embodies ...”'
     for mark in _OPEN_ORDER:
         if text.startswith(mark, i):
             if mark == "»" and not _looks_like_open(text, i):

@@ -239,6 +239,9 @@ def after_quote(doc: Doc, text: str, end: int, hi: int, mask: bytearray) -> Attr
     after = doc.char_span(end, hi, alignment_mode="contract")
     if after is None:
         return None
+    signed = _signed(doc, text, end, hi)
+    if signed is not None:
+        return signed
     first = next((t for t in after if not (t.is_punct or t.is_space)), None)
     if first is None or first.i - after.start > 3 or mask[first.idx]:
         return None
@@ -269,6 +272,36 @@ def after_quote(doc: Doc, text: str, end: int, hi: int, mask: bytearray) -> Attr
     if verb is not None and verb.dep_ in ("acl", "relcl") and verb.head.i == node.i and not mask[verb.idx]:
         return _attr_for(verb, node)  # '“...,” Trump barked' parsed as a noun with a clause hung on it
     return None
+
+
+DASHES = "―—–"
+MAX_SIGNATURE_TOKENS = 6
+
+
+def _signed(doc: Doc, text: str, end: int, hi: int) -> Attribution | None:
+    """'“We can build a wall around him.” ― Steve Quinlan': a name after a dash that follows the quote
+    signs it (lists of reactions, epigraphs). The name runs to the end of the paragraph or to a comma
+    that opens a description ("― Keron Blair, executive director of AROS")."""
+    i = end
+    while i < hi and (text[i] in CLOSE_MARKS + ",. \t" or text[i] == "’"):
+        i += 1
+    if i >= hi or text[i] not in DASHES and not text.startswith("- ", i) and not text.startswith("-- ", i):
+        return None
+    dash = i
+    while i < hi and text[i] in DASHES + "- \t":
+        i += 1
+    para_end = text.find("\n", i)
+    para_end = len(text) if para_end < 0 else para_end
+    stop = min([j for j in (text.find(",", i, para_end), text.find("(", i, para_end)) if j >= 0] + [para_end])
+    span = doc.char_span(i, len(text[:stop].rstrip(" .\t")), alignment_mode="expand")
+    if span is None or not len(span) or len(span) > MAX_SIGNATURE_TOKENS:
+        return None
+    words = [t for t in span if not t.is_punct]
+    if not words or not all(t.is_title or t.is_upper or t.lower_ in ("de", "van", "von", "da", "del", "bin", "al")
+                            for t in words):
+        return None
+    cue = doc.char_span(dash, dash + 1, alignment_mode="expand")
+    return Attribution(cue[0] if cue is not None and len(cue) == 1 else None, text[dash], span)
 
 
 def _attr_for(verb: Token, subj: Token) -> Attribution:

@@ -34,7 +34,7 @@ MAX_SOURCE_TOKENS = 6
 def title_quotes(doc: Doc, mentions: list[Mention], title: str, body: list[Mention] | None = None) -> list[Quote]:
     """The quotes of a headline parsed as `doc` (title: its text), speakers named as in the body."""
     quotes = extract_quotes(doc, mentions, title, single_quotes=True)
-    colon = colon_quote(doc, mentions, title)
+    colon = colon_quote(doc, mentions, title, body)
     if colon is not None:
         quotes = [q for q in quotes if q.end_char <= colon.start_char] + [colon]
     if body:
@@ -42,10 +42,11 @@ def title_quotes(doc: Doc, mentions: list[Mention], title: str, body: list[Menti
     return quotes
 
 
-def colon_quote(doc: Doc, mentions: list[Mention], title: str) -> Quote | None:
+def colon_quote(doc: Doc, mentions: list[Mention], title: str, body: list[Mention] | None = None) -> Quote | None:
     """'Pence: Gennifer Flowers Won't Be at Debate' -> Pence says the rest. The part before the colon is
-    the source when it is a short name ("Pence", "Politifact"), holds one ("Obama on Climate Change",
-    "A lesson from Loretta Lynch") or is a poll; a section label ("The Latest") is none."""
+    the source when it is a name ("Politifact", or "Pence" where the body names him), holds one ("Obama on
+    Climate Change", "A lesson from Loretta Lynch") or is a poll; a section label ("The Latest") or a
+    title-case phrase ("Stealth Over Health") is none."""
     marks = find_quoted(title, single=True)
     mask = quoted_mask(title, marks)
     colon = next((t for t in doc if t.text == ":" and not mask[t.idx]), None)
@@ -64,7 +65,7 @@ def colon_quote(doc: Doc, mentions: list[Mention], title: str) -> Quote | None:
         end -= 1
     if sum(1 for t in doc[colon.i + 1 :] if t.is_alpha) < 3:
         return None
-    speaker, cue_type = _source(before, mentions)
+    speaker, cue_type = _source(before, mentions, body or [])
     if speaker is None:
         return None
     words = [i for i in range(start, end) if title[i].isalnum()]
@@ -78,7 +79,7 @@ def colon_quote(doc: Doc, mentions: list[Mention], title: str) -> Quote | None:
     return Quote(start, end, kind, speaker.text, canonical, ":", cue_type, speaker.start_char)
 
 
-def _source(before: Span, mentions: list[Mention]) -> tuple[Span | None, str]:
+def _source(before: Span, mentions: list[Mention], body: list[Mention]) -> tuple[Span | None, str]:
     """The source named before a headline's colon, and the kind of attribution it makes."""
     if before.root.lower_ in POLL_NOUNS:
         return before, EVIDENCE  # "Poll: Wealthy Voters Abandon Republican Party"
@@ -88,7 +89,8 @@ def _source(before: Span, mentions: list[Mention]) -> tuple[Span | None, str]:
     if names and len(words) > 3:
         name = min(names, key=lambda m: (m.label != "PERSON", m.start_char))  # "Obama on Climate Change"
         return before.doc.char_span(name.start_char, name.end_char, alignment_mode="expand"), SPEECH
-    if names or 1 <= len(words) <= 3 and all(t.is_title or t.is_upper for t in words):
+    named_in_body = {w for m in body if m.label in SPEAKING for w in m.text.lower().split()}
+    if names or 1 <= len(words) <= 3 and all((t.is_title or t.is_upper) and t.lower_ in named_in_body for t in words):
         return before, SPEECH  # "Pence", "Rush Limbaugh", "Politifact"
     return None, SPEECH
 

@@ -38,6 +38,8 @@ def trim(doc: Doc, tokens: list[Token], tight: bool = False) -> tuple[int, int] 
         return None
     first = min(t.i for t in tokens)
     last = max(t.i for t in tokens)
+    while last > first and (doc[last].is_punct and doc[last].text not in CLOSE_MARKS or doc[last].is_space):
+        last -= 1  # the sentence's full stop, so that an aside before it is the content's last part
     for i in range(first + 1, last + 1):
         tok = doc[i]
         if tok.dep_ not in ("relcl", "advcl", "acl", "appos") or tok.right_edge.i < last:
@@ -48,7 +50,7 @@ def trim(doc: Doc, tokens: list[Token], tight: bool = False) -> tuple[int, int] 
         before = doc[edge - 1] if not doc[edge - 1].is_quote or edge - 2 <= first else doc[edge - 2]
         # ", adding that ...", ", despite claims that ...": an aside that is an attribution of its own;
         # ", which ..." / ", who ...": a relative clause that only describes the last noun
-        relative = tok.dep_ == "relcl" and doc[edge].lower_ in ("which", "who")
+        relative = tok.dep_ == "relcl" and doc[edge].lower_ in ("which", "who", "where", "when")
         aside = before.text in (",", "—", "–", ";") and (relative or any(cue_lemma(t.lower_) for t in tok.subtree))
         set_off = tight and before.text in (",", "—", "–") and tok.dep_ in ("appos", "advcl", "acl")
         if aside or set_off or tight and tok.dep_ == "advcl" and doc[edge].lower_ in SUBORDINATORS:
@@ -96,15 +98,16 @@ def phrase(tokens: list[Token]) -> str:
 
 def rest_of_phrase(cue: Token, first: Token) -> list[Token]:
     """From the complement to the end of the verb phrase ("defended Bill Clinton against allegations",
-    "touted his rating as evidence that ..."), without a coordinated clause that has its own subject."""
+    "touted his rating as evidence that ..."), without a coordinated clause that has its own subject, nor
+    a second predicate of the cue's subject ("refused to stay in the hospital, but was treated at home")."""
     doc = cue.doc
     stop = cue.right_edge.i
     for child in cue.children:
         if child.i <= first.i or child.dep_ not in ("conj", "parataxis", "advcl"):
             continue
         own_subject = any(c.dep_ in SUBJECTS for c in child.children)
-        another_cue = child.dep_ == "conj" and cue_lemma(child.lower_) is not None  # "tweeted X and said Y"
-        if own_subject or another_cue or child.dep_ == "advcl" and child.i > first.right_edge.i + 1:
+        another_predicate = child.dep_ == "conj" and child.i > first.right_edge.i  # "tweeted X and said Y"
+        if own_subject or another_predicate or child.dep_ == "advcl" and child.i > first.right_edge.i + 1:
             stop = min(stop, child.left_edge.i - 1)
     start = first.left_edge.i
     return [t for t in doc[start : stop + 1]]
