@@ -153,3 +153,19 @@ def test_content_ends_before_a_second_predicate_and_a_relative_clause(nlp):
     assert q["text"] == "to remain in the hospital"
     (q,) = rows(nlp, "The poll showed a close contest in the state, where 18 electoral votes are up for grabs.")
     assert q["text"] == "a close contest in the state"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "content"),
+    [
+        ("Bill Clinton described the new law as a “crazy system” during a campaign stop in Flint.",
+         "the new law as a “crazy system”"),
+        ("The union called for more school investment in a statement on Thursday.", "more school investment"),
+        ("The senator condemned the annexation in an on-air diatribe.", "the annexation"),
+        ("The judge rejected that argument in a ruling released Thursday.", "that argument"),
+        ("Voters cited her concerns, in large part.", "her concerns"),
+    ],
+)
+def test_object_content_ends_before_adjuncts_wherever_they_hang(nlp, sentence, content):
+    (q,) = rows(nlp, sentence)
+    assert q["text"] == content

@@ -264,7 +264,7 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
             if c.dep_ == "prep" and c.i > cue.i and c.lower_ in preps:
                 obj = [g for g in c.children if g.dep_ in ("pobj", "pcomp")]
                 if obj:
-                    return rest_of_phrase(cue, obj[0]), extra + [c], "prep"
+                    return object_phrase(cue, obj[0]), extra + [c], "prep"
     if lemma in OBJECT and lemma not in ADDRESSEE:
         objs = [c for c in kids if c.dep_ == "dobj" and c.i > cue.i]
         if objs:

@@ -27,7 +27,10 @@ STATEMENT_NOUNS = {"statement", "statements", "letter", "tweet", "tweets", "post
 ADJUNCT_PREPS = {"during", "at", "after", "before", "since", "until", "amid", "despite", "throughout", "while"}
 EVENT_NOUNS = STATEMENT_NOUNS | {"rally", "rallies", "debate", "conference", "event", "call", "hearing", "appearance",
                                  "show", "program", "broadcast", "briefing", "meeting", "visit", "stop", "radio",
-                                 "television", "town", "campaign", "opening", "remarks", "address", "session"}
+                                 "television", "town", "campaign", "opening", "remarks", "address", "session",
+                                 "diatribe", "rant", "tirade", "ruling", "opinion", "editorial", "testimony", "blog",
+                                 "podcast", "filing", "commentary", "segment", "documentary", "book", "article",
+                                 "essay", "op-ed", "tweets", "posts", "statements", "speeches", "interviews"}
 
 
 def trim(doc: Doc, tokens: list[Token], tight: bool = False) -> tuple[int, int] | None:
@@ -52,7 +55,7 @@ def trim(doc: Doc, tokens: list[Token], tight: bool = False) -> tuple[int, int] 
         # ", which ..." / ", who ...": a relative clause that only describes the last noun
         relative = tok.dep_ == "relcl" and doc[edge].lower_ in ("which", "who", "where", "when")
         aside = before.text in (",", "—", "–", ";") and (relative or any(cue_lemma(t.lower_) for t in tok.subtree))
-        set_off = tight and before.text in (",", "—", "–") and tok.dep_ in ("appos", "advcl", "acl")
+        set_off = tight and before.text in (",", "—", "–", "-", "--") and tok.dep_ in ("appos", "advcl", "acl")
         if aside or set_off or tight and tok.dep_ == "advcl" and doc[edge].lower_ in SUBORDINATORS:
             last = edge - 1
             break
@@ -125,9 +128,19 @@ def _adjunct(tok: Token) -> bool:
 
 
 def object_phrase(cue: Token, obj: Token) -> list[Token]:
-    """The object of an object cue and what completes it, up to the first adjunct of the verb."""
+    """The object of an object cue and what completes it, up to the first adjunct of the verb, wherever
+    the parser hung it ("called the law a “crazy system” during a campaign stop", "backed the plan in a
+    statement on Thursday"), or a phrase set off by a comma at its end ("her concerns, in large part")."""
     tokens = rest_of_phrase(cue, obj)
     stop = next((c.left_edge.i for c in cue.children if c.i > obj.right_edge.i and _adjunct(c)), None)
+    for tok in tokens:
+        if stop is not None and tok.i >= stop:
+            break
+        if tok.i > obj.i and tok.dep_ == "prep" and tok.lower_ in ADJUNCT_PREPS | {"in", "on"} and _adjunct(tok):
+            stop = tok.i
+        elif (tok.i > obj.i + 1 and tok.dep_ in ("prep", "npadvmod", "advmod") and tok.doc[tok.i - 1].text == ","
+              and tok.right_edge.i >= tokens[-1].i - 1):
+            stop = tok.i - 1
     return tokens if stop is None else [t for t in tokens if t.i < stop]
 
 
