@@ -143,6 +143,13 @@ def test_name_after_a_dash_signs_the_quote(nlp):
     assert second["speaker"] == "Keron Blair" and second["text"] == "We need more school investment, not more tests"
 
 
+def test_signed_quotes_run_on_in_one_paragraph(nlp):
+    text = ("“He can’t even answer a question without scaring people first.” ― Esther Tapia “The most unqualified "
+            "child to ever run for president.” ― Francisco Herrero “Maybe we can build a wall around him.” ― Steve "
+            "Quinlan")
+    assert [q["speaker"] for q in rows(nlp, text)] == ["Esther Tapia", "Francisco Herrero", "Steve Quinlan"]
+
+
 def test_paragraph_opened_with_a_closing_mark_is_a_quote():
     text = "Intro.\n”Mr. Trump embodies the legacy of racism. He is our shame.” ― Sonya Herridge"
     assert [text[s:e] for s, e in find_quoted(text)] == ["Mr. Trump embodies the legacy of racism. He is our shame."]

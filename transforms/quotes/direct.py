@@ -290,10 +290,10 @@ def _signed(doc: Doc, text: str, end: int, hi: int) -> Attribution | None:
     dash = i
     while i < hi and text[i] in DASHES + "- \t":
         i += 1
-    para_end = text.find("\n", i)
-    para_end = len(text) if para_end < 0 else para_end
+    para_end = text.find("\n", i, hi)
+    para_end = hi if para_end < 0 else para_end  # the paragraph's end or the next quote
     stop = min([j for j in (text.find(",", i, para_end), text.find("(", i, para_end)) if j >= 0] + [para_end])
-    span = doc.char_span(i, len(text[:stop].rstrip(" .\t")), alignment_mode="expand")
+    span = doc.char_span(i, len(text[:stop].rstrip(" .\t" + OPEN_MARKS)), alignment_mode="contract")
     if span is None or not len(span) or len(span) > MAX_SIGNATURE_TOKENS:
         return None
     words = [t for t in span if not t.is_punct]
