@@ -9,50 +9,33 @@ same run for yesterday. In such a run:
 - every row of every table is filed under dt=D: the archive's day defines the partition. The partition is
   then exactly "what the archive holds for D", so replacing it is complete and re-running D replaces rather
   than adds. Articles published on another day are counted in the run record (`published_other_day`).
-- the tables are written under ROOT/_staging/<run id>/, and the job's last step, which Beam runs only once
-  every file is written, swaps each table's dt=D partition in (`swap_partitions`). A run that fails before
-  that step leaves the published partitions as they were.
-
-Swap guarantees:
-- Local disk: two directory renames per table (old out to ROOT/_trash/, new in): a reader sees the old
-  partition, then briefly none, then the new one; never a mix of both runs, never a half-written file.
-- Object stores (gs://) have neither folders nor an atomic multi-object rename, so files move one by one, the
-  old ones out before the new ones in: a reader listing during the swap (seconds) may see part of the old or
-  part of the new partition, never rows of both.
-- Both are resumable: this run's files are recognised by name (`part-<run id>-*`) and only other files are
-  moved out, so a retried step (Dataflow retries failed work) finishes the swap instead of undoing it.
-- Two runs of the same day must not swap at the same time: the CLI runs days one after another, each Dataflow
-  job of a day has a fixed name (Dataflow refuses a second active job of that name), the DAG runs one at a time.
+- the day's run replaces, in one commit (pipeline.commit), every table's dt=D partition and the earlier rows
+  of the files it reads (wherever the ingest ledger says they went), so a re-run replaces rather than adds
+  and a failed run leaves the previous data. A result that looks abnormal (no articles where the day has
+  some, or a far higher share of errors) is refused unless --force is given.
+- Two runs of the same day must not commit at the same time: the CLI runs days one after another and local
+  commits hold a lock on the output root; each Dataflow job of a day has a fixed name (Dataflow refuses a
+  second active job of that name), the DAG runs one at a time.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import logging
-import os
-import posixpath
 import re
 import shlex
 import shutil
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from apache_beam.io.filesystems import FileSystems
-
-from pipeline.options import LOCAL_RUNNER
-from pipeline.schemas import TABLES
-from pipeline.sinks import ensure_dir, join, partition_dir
+from pipeline.options import LOCAL_RUNNER, parse_run_arguments
 
 LOG = logging.getLogger(__name__)
 
-STAGING_DIR = "_staging"
-TRASH_DIR = "_trash"
 RELATIVE_DAYS = {"today": 0, "yesterday": 1}
 _PLACEHOLDER = re.compile(r"\{(date|yyyy|mm|dd)\}")
 # Dataflow job names: lower-case letters, digits and hyphens, starting with a letter.
@@ -99,99 +82,6 @@ def resolve_partition(patterns: Sequence[str], partition_date: str | None,
         return list(patterns), None
     day = parse_day(partition_date, today)
     return [day_pattern(p, day) for p in patterns], day.isoformat()
-
-
-def with_partition(row: dict[str, Any], day: str) -> dict[str, Any]:
-    """A row filed under the backfilled day, whatever its published date."""
-    return {**row, "dt": day}
-
-
-# -- the swap -----------------------------------------------------------------------------------------------
-
-def staging_root(root: str, run_id: str) -> str:
-    return join(root, STAGING_DIR, run_id)
-
-
-def trash_root(root: str, run_id: str) -> str:
-    return join(root, TRASH_DIR, run_id)
-
-
-def _is_local(path: str) -> bool:
-    return "://" not in path
-
-
-def _files(folder: str) -> list[str]:
-    if _is_local(folder):
-        if not os.path.isdir(folder):
-            return []
-        return sorted(os.path.join(folder, n) for n in os.listdir(folder) if os.path.isfile(os.path.join(folder, n)))
-    return sorted(m.path for r in FileSystems.match([join(folder, "*")]) for m in r.metadata_list)
-
-
-def _parquet_count(folder: str) -> int:
-    return sum(1 for p in _files(folder) if p.endswith(".parquet"))
-
-
-def _swap_dirs(target: str, new: str, old: str, mine: str) -> tuple[int, int]:
-    """Local disk: rename the old partition folder out, then the new one in."""
-    removed = added = 0
-    if os.path.isdir(target) and not any(posixpath.basename(p).startswith(mine) for p in _files(target)):
-        removed = _parquet_count(target)
-        os.makedirs(os.path.dirname(old), exist_ok=True)
-        os.replace(target, old)
-    if os.path.isdir(new):
-        added = _parquet_count(new)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        os.replace(new, target)
-    return removed, added
-
-
-def _swap_files(target: str, new: str, old: str, mine: str) -> tuple[int, int]:
-    """Object stores: move the other runs' files out, then this run's files in, one by one."""
-    out = [p for p in _files(target) if not posixpath.basename(p).startswith(mine)]
-    if out:
-        ensure_dir(old)
-        FileSystems.rename(out, [join(old, posixpath.basename(p)) for p in out])
-    incoming = _files(new)
-    if incoming:
-        ensure_dir(target)
-        FileSystems.rename(incoming, [join(target, posixpath.basename(p)) for p in incoming])
-    return sum(p.endswith(".parquet") for p in out), sum(p.endswith(".parquet") for p in incoming)
-
-
-def swap_partitions(root: str, run_id: str, day: str, by_file: bool | None = None) -> dict[str, dict[str, int]]:
-    """Replace ROOT/<table>/dt=DAY of every table by this run's staged partition, then clean up.
-
-    Files of this run are named part-<run_id>-*. by_file=None picks directory renames on local disk and
-    file-by-file moves elsewhere; tests force by_file=True to run the object-store path on local disk.
-    """
-    dt.date.fromisoformat(day)
-    by_file = not _is_local(root) if by_file is None else by_file
-    staging, trash = staging_root(root, run_id), trash_root(root, run_id)
-    mine = f"part-{run_id}-"
-    report = {}
-    for table in TABLES:
-        target, new = partition_dir(root, table, day), partition_dir(staging, table, day)
-        if by_file:
-            removed, added = _swap_files(target, new, partition_dir(trash, table, day), mine)
-        else:
-            old = join(trash, table, f"dt={day}-{uuid.uuid4().hex[:8]}")
-            removed, added = _swap_dirs(target, new, old, mine)
-        report[table] = {"removed": removed, "added": added}
-    _remove_tree(trash, [partition_dir(trash, t, day) for t in TABLES])
-    _remove_tree(staging, [partition_dir(staging, t, day) for t in TABLES])
-    return report
-
-
-def _remove_tree(path: str, partitions: Iterable[str]) -> None:
-    if _is_local(path):
-        shutil.rmtree(path, ignore_errors=True)
-        with contextlib.suppress(OSError):  # ROOT/_staging or ROOT/_trash, once no other run uses it
-            os.rmdir(os.path.dirname(path))
-        return
-    leftovers = [p for folder in partitions for p in _files(folder)]
-    if leftovers:
-        FileSystems.delete(leftovers)
 
 
 # -- launching days -----------------------------------------------------------------------------------------
@@ -296,6 +186,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--job_name_prefix", default="news-backfill",
                    help="Template launches: each day's job is PREFIX-YYYYMMDD; Dataflow refuses a second active "
                         "job of one name, so one day is never swapped by two jobs at once.")
+    p.add_argument("--force", action="store_true",
+                   help="Replace a day even when its new result looks abnormal (no articles where the day has "
+                        "some, or a far higher share of errors); without it such a day keeps its data and fails.")
     p.add_argument("--dry_run", action="store_true",
                    help="Print each day's command (and, with --template, its REST launch request) without "
                         "running anything.")
@@ -320,22 +213,23 @@ def run_backfill(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def _run_days(args: argparse.Namespace, days: list[dt.date], extra: list[str]) -> int:
-    from pipeline.cli import main as cli_main
+    """Each day is one batch run (pipeline.launch.run_batch), one after another."""
+    from pipeline.launch import run_batch
 
     cloud = [f"--{k}={v}" for k in ("project", "region") if (v := getattr(args, k))]
     failed: list[tuple[dt.date, str]] = []
     for day in days:
         argv = ["run", *[a for p in args.input for a in ("--input", p)], "--output", args.output,
-                "--partition_date", day.isoformat(), "--runner", args.runner, *cloud, *extra]
+                "--partition_date", day.isoformat(), "--runner", args.runner, *cloud,
+                *(["--force"] if args.force else []), *extra]
         if args.dry_run:
             print(shlex.join([sys.executable, "-m", "pipeline", *argv]))
             continue
         print(f"backfill {day}: running", flush=True)
         try:
-            rc = cli_main(argv)
+            day_args, beam_args = parse_run_arguments(argv[1:])
+            rc = run_batch(day_args, beam_args)
             reason = f"exit status {rc}"
-        except SystemExit as exc:  # argparse errors
-            rc, reason = (exc.code if isinstance(exc.code, int) else 2), "invalid arguments"
         except Exception as exc:  # noqa: BLE001 - one failed day must not stop the others
             LOG.exception("backfill of %s failed", day)
             rc, reason = 1, f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}"

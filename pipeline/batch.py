@@ -1,19 +1,36 @@
-"""The batch job: files in, four Parquet tables and a run record out."""
+"""The batch job: listed input files in, four Parquet tables, ledger entries and a run record out.
+
+Workers write every table to hidden files under ROOT/_staging/<run id>/; the job's last step (which Beam runs
+only once every file is written) hands them to the one commit protocol (pipeline.commit) together with the
+rows it replaces, the ledger entries of the files read and the run record, so a reader sees all of it or none.
+"""
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
+import json
 import re
 import time
+from typing import Any
 
 import apache_beam as beam
 from apache_beam.pvalue import AsDict, AsSingleton
 
-from pipeline.backfill import staging_root, swap_partitions, with_partition
+from pipeline import run_record
+from pipeline.commit import Change, CommitError, TableChange, commit, current_files, plan_adds, staging_root
 from pipeline.graph import ROW_LIST_TABLES, GraphConfig, ProcessArticles
-from pipeline.run_record import versions, write_record
-from pipeline.schemas import TABLES
-from pipeline.sinks import WritePartitionedBatch, ensure_dir, join, publish, remove_stale
+from pipeline.ledger import (
+    LedgerEntry,
+    drop_known,
+    known_article_ids,
+    ledger_bytes,
+    ledger_path,
+    merge,
+    replacement,
+)
+from pipeline.progress import CountProgress
+from pipeline.schemas import PARTITION_COLUMN, TABLES
+from pipeline.sinks import WritePartitionedBatch
 from pipeline.sources import ReadArticleFiles
 from transforms.dedup import DUPLICATES
 
@@ -27,38 +44,109 @@ def checked_run_key(value: str) -> str:
     return value
 
 
-def default_run_key(patterns: list[str]) -> str:
-    """Same inputs -> same key -> same file names, so a re-run replaces instead of adding."""
-    return hashlib.sha256("\n".join(sorted(set(patterns))).encode()).hexdigest()[:12]
+def with_partition(row: dict[str, Any], day: str) -> dict[str, Any]:
+    """A row filed under the backfilled day, whatever its published date."""
+    return {**row, PARTITION_COLUMN: day}
 
 
-def build_batch(p: beam.Pipeline, patterns: list[str], output: str, config: GraphConfig, run_key: str,
-                run_id: str, shards: int = 0, started: float | None = None,
-                partition_date: str | None = None) -> None:
-    """The batch graph. Tables are written as temporary files and published by the last step (see
-    pipeline.sinks). With partition_date (a backfilled day, see pipeline.backfill) every row is filed
-    under that dt, files are written to a staging root and each table's partition is swapped in at the end."""
+@dataclasses.dataclass(frozen=True)
+class BatchPlan:
+    """What one batch run reads and what it replaces: plain data, decided by the launcher."""
+
+    run_id: str
+    output: str
+    files: tuple[dict, ...]  # InputFile dicts this run reads
+    replaces: tuple[str, ...] = ()  # uris among them whose earlier rows are replaced
+    owners: dict[str, str] = dataclasses.field(default_factory=dict)  # uri -> run id that published it
+    skipped: int = 0  # listed files the ledger holds unchanged
+    partition_date: str | None = None  # a backfilled day: its partitions are replaced whole
+    force: bool = False  # a backfill may replace a day with an abnormal result
+    follow_symlinks: bool = False
+    max_record_bytes: int | None = None
+    inputs: tuple[str, ...] = ()  # the patterns as given (for the record)
+
+
+def abnormal_day(new: dict[str, int], old: dict[str, int]) -> str | None:
+    """Why a backfilled day's result should not replace what is there, or None (see --force)."""
+    if old.get("articles", 0) and not new.get("articles", 0):
+        return f"it has no articles where the day has {old['articles']}"
+    share = new.get("errors", 0) / max(1, new.get("articles", 0) + new.get("errors", 0))
+    old_share = old.get("errors", 0) / max(1, old.get("articles", 0) + old.get("errors", 0))
+    if old.get("articles", 0) and share > 0.2 and share > 2 * old_share + 0.1:
+        return f"{share:.0%} of its inputs are errors where the day has {old_share:.0%}"
+    return None
+
+
+def _partition_rows(root: str, table: str, day: str) -> int:
+    from pipeline.commit import partition_counts
+
+    return partition_counts(root, table, day)
+
+
+def finish_run(plan: BatchPlan, temp_files: list[str], counts: dict[str, int], base: dict[str, Any],
+               started: float) -> dict[str, Any]:
+    """The job's last step: build the change and commit it with the ledger entries and the run record."""
+    output, staging = plan.output, staging_root(plan.output, plan.run_id)
+    adds = plan_adds(temp_files, staging, plan.run_id)
+    replaced, removed_ids = replacement(output, staging, set(plan.replaces), plan.owners)
+    # An article an earlier run published (from another file) is a duplicate, as within a run.
+    dropped = drop_known(adds, known_article_ids(output) - removed_ids)
+    counts = dict(counts)
+    for table in ("articles", "entities", "quotes"):
+        counts[table] = counts.get(table, 0) - dropped[table]
+    counts["duplicates"] = counts.get("duplicates", 0) + dropped["articles"]
+    counts["duplicates_of_earlier_runs"] = dropped["articles"]
+    change = merge({t: TableChange(add=adds[t]) for t in TABLES}, replaced)
+    record = dict(base, counts=counts)
+    if plan.partition_date:
+        day = plan.partition_date
+        old = {t: _partition_rows(output, t, day) for t in ("articles", "errors")}
+        why = abnormal_day({"articles": counts.get("articles", 0), "errors": counts.get("errors", 0)}, old)
+        if why and not plan.force:
+            raise CommitError(f"dt={day} was not replaced: {why} (--force replaces it anyway)")
+        before = {t: sum(1 for rel in current_files(output, t) if rel.startswith(f"dt={day}/")) for t in TABLES}
+        for t in TABLES:
+            change[t].replace_partitions.add(day)
+        record["partition_date"] = day
+        record["swapped"] = {t: {"removed": before[t], "added": sum(1 for r in adds[t].values()
+                                                                    if r.startswith(f"dt={day}/"))}
+                             for t in TABLES}
+    entries = [LedgerEntry(f["uri"], f["size"], f["version"], plan.run_id) for f in plan.files]
+    record.update(
+        files_written=sum(len(a) for a in adds.values()),
+        files_replaced_or_removed=sum(len(c.remove) for c in change.values()),
+        input_files={"read": len(plan.files), "skipped_already_ingested": plan.skipped,
+                     "reprocessed": len(plan.replaces)},
+        seconds=time.time() - started)
+    extra = {ledger_path(plan.run_id): ledger_bytes(entries)} if entries else {}
+    extra[run_record.record_path(plan.run_id)] = json.dumps(record, indent=1, default=str).encode("utf-8")
+    commit(output, Change(plan.run_id, change, extra))
+    return record
+
+
+def build_batch(p: beam.Pipeline, plan: BatchPlan, config: GraphConfig, shards: int = 0,
+                started: float | None = None) -> None:
+    """The batch graph: read, process, write to staging; the last step commits (see finish_run)."""
     started = started or time.time()
-    checked_run_key(run_key)
-    # A backfill's files are named after the run, so its swap can tell them from the ones it replaces.
-    write_root, file_key = (staging_root(output, run_id), run_id) if partition_date else (output, run_key)
-    for table in TABLES:
-        if not partition_date:  # a backfill's staging folders appear with its first file, not before
-            ensure_dir(join(output, table))
-    raw = p | "Read files" >> ReadArticleFiles(patterns, config.max_input_bytes)
+    staging = staging_root(plan.output, plan.run_id)
+    raw = p | "Read files" >> ReadArticleFiles(list(plan.files), config.max_input_bytes, plan.max_record_bytes,
+                                               plan.follow_symlinks)
     # entities and quotes come as one list of rows per article: far fewer elements to move between stages
     tables = raw | "Process" >> ProcessArticles(config, row_lists=True)
+    _ = raw | "Progress read" >> beam.ParDo(CountProgress(plan.output, plan.run_id, "read", files=True))
+    _ = tables["articles"] | "Progress annotated" >> beam.ParDo(CountProgress(plan.output, plan.run_id, "annotated"))
     extra_counts = {}
-    if partition_date:
+    day = plan.partition_date
+    if day:
         extra_counts["published_other_day"] = tables["articles"] | "Published another day" >> beam.Filter(
-            lambda row, day: row["dt"] != day, partition_date)
+            lambda row, day: row["dt"] != day, day)
         tables = {name: pcoll | f"File {name} under the day" >> (
-                      beam.Map(lambda rows, day: [with_partition(r, day) for r in rows], partition_date)
-                      if name in ROW_LIST_TABLES else beam.Map(with_partition, partition_date))
+                      beam.Map(lambda rows, day: [with_partition(r, day) for r in rows], day)
+                      if name in ROW_LIST_TABLES else beam.Map(with_partition, day))
                   for name, pcoll in tables.items()}
     written = [
         tables[name] | f"Write {name}" >> WritePartitionedBatch(
-            write_root, name, file_key, shards, row_lists=name in ROW_LIST_TABLES)
+            staging, name, plan.run_id, shards, row_lists=name in ROW_LIST_TABLES)
         for name in TABLES
     ]
     paths = written | "All files" >> beam.Flatten() | "File list" >> beam.combiners.ToList()
@@ -79,22 +167,12 @@ def build_batch(p: beam.Pipeline, patterns: list[str], output: str, config: Grap
         | "Counted" >> beam.Flatten()
         | "Count" >> beam.CombinePerKey(sum)
     )
-    base = {"run_id": run_id, "run_key": run_key, "inputs": list(patterns), "output": output,
-            "mode": "batch", "model": config.model, "components": list(config.components),
-            "versions": versions()}
+    base = {"run_id": plan.run_id, "inputs": list(plan.inputs), "output": plan.output, "mode": "batch",
+            "model": config.model, "components": list(config.components), "versions": run_record.versions()}
 
     def finish(_, temp_files, counted_values):
-        count_values = {name: counted_values.get(name, 0) for name in counted}
-        files = publish(temp_files, file_key)
-        if partition_date:
-            swapped = swap_partitions(output, run_id, partition_date)
-            replaced = sum(t["removed"] for t in swapped.values())
-            base.update(partition_date=partition_date, swapped=swapped)
-        else:
-            replaced = len(remove_stale(files, output, run_key))
-        record = dict(base, counts=count_values, files_written=len(files), files_replaced_or_removed=replaced,
-                      seconds=time.time() - started)
-        yield write_record(output, record)
+        values = {name: counted_values.get(name, 0) for name in counted}
+        yield finish_run(plan, temp_files, values, base, started)
 
-    _ = p | "Run record start" >> beam.Create([None]) | "Run record" >> beam.FlatMap(
+    _ = p | "Run record start" >> beam.Create([None]) | "Commit" >> beam.FlatMap(
         finish, temp_files=AsSingleton(paths), counted_values=counts)

@@ -80,14 +80,49 @@ class NewsPipelineOptions(PipelineOptions):
                  "one more shuffle of all rows (for many-day archives, and on Dataflow to avoid small files).")
         parser.add_argument(
             "--run_key", default=None,
-            help="Name stem of this run's output files; defaults to a hash of the --input patterns, "
-                 "so re-running the same inputs replaces the same files.")
+            help="A label for the run, part of its run id and file names (letters, digits, '-', '_'). What a "
+                 "rerun reads and replaces is decided by the ingest ledger, not by this key.")
+        parser.add_argument(
+            "--reprocess", action="store_true",
+            help="Batch: read every listed file again, even those the ledger (OUTPUT/_ledger/) says were "
+                 "ingested, and replace exactly their earlier rows. Without it a rerun reads only new or "
+                 "changed files.")
+        parser.add_argument(
+            "--follow_symlinks", action="store_true",
+            help="Batch: read files that input patterns reach through a symbolic link (by default a symlink "
+                 "becomes an errors row and is not read).")
+        parser.add_argument(
+            "--max_record_bytes", type=int, default=20_000_000,
+            help="Largest JSONL record (one line, after gunzip); a larger line becomes an errors row and the "
+                 "file's other records are still read.")
+        parser.add_argument(
+            "--force", action="store_true",
+            help="Backfill: replace a day even when its new result looks abnormal (no articles where the day "
+                 "has some, or a far higher share of errors).")
         parser.add_argument(
             "--partition_date", default=None,
             help="Backfill one day (YYYY-MM-DD, or 'yesterday'/'today' in UTC): {date} (or {yyyy}/{mm}/{dd}) in "
                  "--input becomes that day, every row is filed under dt=DAY, and each table's dt=DAY partition "
                  "is replaced whole at the end of the job (staged, then swapped in), so a re-run replaces "
                  "rather than adds and a failed run leaves the previous data.")
+
+
+def add_run_arguments(parser) -> None:
+    """The `run` subcommand's options: the pipeline's own and the runner."""
+    NewsPipelineOptions._add_argparse_args(parser)
+    parser.add_argument("--runner", default=LOCAL_RUNNER,
+                        help="Beam runner. 'local' picks the in-process runner for the mode (FnApiRunner for "
+                             "batch, BundleBasedDirectRunner for streaming) and never touches the network; "
+                             "DataflowRunner for production.")
+
+
+def parse_run_arguments(argv: list[str]):
+    """(namespace of the run options, the Beam options left over), as `run` parses them."""
+    import argparse
+
+    parser = argparse.ArgumentParser(allow_abbrev=False)
+    add_run_arguments(parser)
+    return parser.parse_known_args(argv)
 
 
 def default_local_workers() -> int:

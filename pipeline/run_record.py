@@ -15,9 +15,8 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline import __version__
-from pipeline.sinks import ensure_dir, join
+from pipeline.commit import RUNS_DIR, join, write_bytes_atomic
 
-RUNS_DIR = "_runs"
 COUNTED = ("inputs", "articles", "errors", "duplicates")
 
 
@@ -40,12 +39,15 @@ def summary_line(record: dict[str, Any]) -> str:
             f"seconds={record.get('seconds', 0):.1f}")
 
 
+def record_path(run_id: str) -> str:
+    """The record of a run, relative to the output root."""
+    return f"{RUNS_DIR}/run-{run_id}.json"
+
+
 def write_record(root: str, record: dict[str, Any]) -> str:
-    folder = join(root, RUNS_DIR)
-    ensure_dir(folder)
-    path = join(folder, f"run-{record['run_id']}.json")
-    with FileSystems.create(path, mime_type="application/json") as fh:
-        fh.write(json.dumps(record, indent=1, default=str).encode("utf-8"))
+    """Write a record whole or not at all (a full disk leaves no empty record behind)."""
+    path = join(root, record_path(record["run_id"]))
+    write_bytes_atomic(path, json.dumps(record, indent=1, default=str).encode("utf-8"))
     return path
 
 

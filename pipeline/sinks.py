@@ -1,10 +1,8 @@
 """Sinks: the four tables as Hive-partitioned Parquet (`<root>/<table>/dt=YYYY-MM-DD/*.parquet`).
 
-Batch writes are idempotent and all-or-nothing for readers: rows are written to hidden temporary files
-(`.part-<key>-<uuid>.tmp`), and only when every table is written does the run's last step rename them to
-`part-<key>-<k>.parquet` (k = 0, 1, ... per partition) and delete the files of an earlier run with the same
-key that it did not rewrite. Re-running the same input replaces files instead of adding rows, a killed run
-leaves nothing readers see, and readers never see a half-written file.
+Batch writes go to hidden temporary files (`.part-<run id>-<uuid>.tmp`) under the run's staging folder; the
+run's last step publishes them, with everything else the run changes, through the one commit protocol
+(pipeline.commit), so a killed run leaves nothing readers see and readers never see a half-written file.
 
 By default (shards=0) each bundle writes its own rows where they are made, one file per table and dt
 partition it holds (a worker's share on the local runner): nothing is shuffled to be written. shards=N
@@ -19,7 +17,6 @@ import posixpath
 import time
 import uuid
 import zlib
-from collections import defaultdict
 from collections.abc import Iterable
 
 import apache_beam as beam
@@ -39,6 +36,7 @@ MAX_OPEN_FILES = 64  # per table and bundle: bounds file handles (and upload buf
 
 
 def join(root: str, *parts: str) -> str:
+    """Literal path join: a root such as `out[1]` is a name, never a pattern."""
     return FileSystems.join(root, *parts) if "://" in root else posixpath.join(root, *parts)
 
 
@@ -184,42 +182,6 @@ class WritePartitionedBatch(beam.PTransform):
             | "Group by partition" >> beam.GroupByKey()
             | "Write files" >> beam.FlatMap(write)
         )
-
-
-def publish(temp_paths: Iterable[str], file_key: str) -> list[str]:
-    """Rename each partition folder's temporary files to part-<file_key>-<k>.parquet (k = 0, 1, ... in name
-    order) and return the final paths: a re-run of the same key replaces files one by one in place."""
-    by_folder: dict[str, list[str]] = defaultdict(list)
-    for path in temp_paths:
-        by_folder[posixpath.dirname(path)].append(path)
-    sources, targets = [], []
-    for folder, paths in sorted(by_folder.items()):
-        for k, path in enumerate(sorted(paths)):
-            sources.append(path)
-            targets.append(join(folder, f"part-{file_key}-{k:05d}.parquet"))
-    if sources:
-        # rename replaces an existing file in one step (os.rename locally, copy-over on GCS): no gap for readers
-        FileSystems.rename(sources, targets)
-    return targets
-
-
-def stale_files(root: str, run_key: str, written: set[str]) -> list[str]:
-    """Files of an earlier run with the same key that this run did not write, and temporary files
-    that a killed run of the same key left behind."""
-    out = []
-    for table in TABLES:
-        for name in (f"part-{run_key}-*.parquet", f".part-{run_key}-*.tmp"):
-            for result in FileSystems.match([join(root, table, "dt=*", name)]):
-                out.extend(m.path for m in result.metadata_list if m.path not in written)
-    return out
-
-
-def remove_stale(written: list[str], root: str, run_key: str) -> list[str]:
-    stale = stale_files(root, run_key, set(written))
-    if stale:
-        LOG.info("removing %d file(s) of an earlier run of the same inputs", len(stale))
-        FileSystems.delete(stale)
-    return stale
 
 
 def read_table(root: str, table: str) -> pa.Table:

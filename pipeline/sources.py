@@ -1,20 +1,33 @@
 """Sources: article files (local or gs://, optionally gzipped) as raw inputs for the graph.
 
-A raw input is one file, or one line of a JSONL file. Reading never fails the pipeline: an
-unreadable file (corrupt gzip, say) becomes a raw input that the parse stage dead-letters.
+The launcher lists the input files once (`list_inputs`): each match becomes an InputFile with its canonical
+URI, size and version, which is what the run's identity and the ingest ledger are made of. Only regular files
+are read. Symlinks are not followed unless asked; named pipes, devices, sockets and dangling links become
+`errors` rows without ever being opened, so a FIFO cannot hang a run and `/dev/zero` cannot fill memory.
+
+Reading is bounded: a file is read up to --max_input_bytes (plus one byte to tell it is over), JSONL (plain or
+gzipped, any size) is streamed record by record with --max_record_bytes per record, gzip is decompressed as a
+stream (linear time, however many members), and an input over a limit becomes an `errors` row holding its
+first bytes plus its whole size and sha256. Reading never fails the pipeline.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import glob
+import gzip
+import hashlib
+import io
+import os
+import stat
 import zlib
 from collections.abc import Iterator
 
 import apache_beam as beam
-from apache_beam.io import fileio
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.records import RawInput
+from transforms.records import ERROR_PAYLOAD_BYTES, RawInput
 
 FORMAT_BY_SUFFIX = {
     ".jsonl": "jsonl",
@@ -25,6 +38,8 @@ FORMAT_BY_SUFFIX = {
     ".html": "html",
     ".htm": "html",
 }
+CHUNK = 1 << 20
+REGULAR = "file"
 
 
 def format_of(path: str) -> tuple[str | None, bool]:
@@ -39,71 +54,251 @@ def format_of(path: str) -> tuple[str | None, bool]:
     return None, gz
 
 
-def gunzip(data: bytes, limit: int) -> bytes:
-    """Decompress gzip with a bound on the output size (a decompression bomb stops at limit+1 bytes)."""
-    d = zlib.decompressobj(wbits=47)
-    out = d.decompress(data, limit + 1)
-    while d.eof and d.unused_data and len(out) <= limit:  # concatenated gzip members
-        rest = d.unused_data
-        d = zlib.decompressobj(wbits=47)
-        out += d.decompress(rest, limit + 1 - len(out))
-    if not d.eof and len(out) <= limit:
-        raise zlib.error("truncated stream (no gzip end marker)")
-    return out
+# -- listing ----------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class InputFile:
+    """One matched path: `kind` is 'file' for a regular file, else why it is not read."""
+
+    uri: str
+    size: int
+    version: str
+    kind: str = REGULAR
 
 
-def expand_patterns(patterns: list[str]) -> dict[str, int]:
-    """How many files each pattern matches (used to fail fast on typos before launching a job)."""
-    counts = {}
+def canonical_local(path: str) -> str:
+    """The one spelling of a local file: absolute, normalised, its folder's symlinks resolved (not the file's)."""
+    path = os.path.abspath(os.path.expanduser(path))
+    return os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+
+
+def _kind(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return REGULAR
+    if stat.S_ISDIR(mode):
+        return None  # a folder matched by a glob is not an input
+    if stat.S_ISFIFO(mode):
+        return "named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "special file"
+
+
+def _local_entry(path: str, follow_symlinks: bool) -> InputFile | None:
+    uri = canonical_local(path)
+    try:
+        st = os.lstat(uri)
+    except OSError as exc:
+        return InputFile(uri, 0, "", f"not readable ({exc.strerror})")
+    if stat.S_ISLNK(st.st_mode):
+        if not follow_symlinks:
+            return InputFile(uri, 0, str(st.st_mtime_ns), "symlink (not followed; --follow_symlinks reads it)")
+        try:
+            st = os.stat(uri)
+        except OSError:
+            return InputFile(uri, 0, "", "dangling symlink")
+    kind = _kind(st.st_mode)
+    if kind is None:
+        return None
+    return InputFile(uri, st.st_size if kind == REGULAR else 0, str(st.st_mtime_ns), kind)
+
+
+def list_inputs(patterns: list[str], follow_symlinks: bool = False) -> tuple[list[InputFile], list[str]]:
+    """(every distinct input file, in URI order; the patterns that matched nothing)."""
+    found: dict[str, InputFile] = {}
+    unmatched = []
     for pattern in patterns:
-        results = FileSystems.match([pattern])
-        counts[pattern] = len(results[0].metadata_list) if results else 0
-    return counts
+        n = 0
+        if "://" in pattern:
+            for result in FileSystems.match([pattern]):
+                for m in result.metadata_list:
+                    found[m.path] = InputFile(m.path, m.size_in_bytes, repr(m.last_updated_in_seconds))
+                    n += 1
+        else:
+            local = os.path.abspath(os.path.expanduser(pattern))
+            for path in glob.glob(local, recursive=True) if glob.has_magic(local) else (
+                    [local] if os.path.lexists(local) else []):
+                entry = _local_entry(path, follow_symlinks)
+                if entry is not None:
+                    found[entry.uri] = entry
+                    n += 1
+        if not n:
+            unmatched.append(pattern)
+    return [found[k] for k in sorted(found)], unmatched
+
+
+# -- bounded reading --------------------------------------------------------------------------------------
+
+def _open_local(uri: str, follow_symlinks: bool):
+    """Open only what is still a regular file: no following a link swapped in after listing, no FIFO wait."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if not follow_symlinks:
+        flags |= os.O_NOFOLLOW
+    fd = os.open(uri, flags)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(f"{uri} is no longer a regular file")
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb", buffering=CHUNK)
+
+
+def open_input(uri: str, follow_symlinks: bool = False):
+    if "://" in uri:
+        return FileSystems.open(uri, compression_type=CompressionTypes.UNCOMPRESSED)
+    return _open_local(uri, follow_symlinks)
+
+
+def _error(uri: str, fmt: str | None, reason: str, head: bytes, size: int, digest: str) -> RawInput:
+    return {"source_uri": uri, "payload": head[:ERROR_PAYLOAD_BYTES], "format": fmt or "unknown",
+            "read_error": reason, "payload_bytes": size, "payload_sha256": digest}
+
+
+def _rest(stream, head: bytes) -> tuple[int, str]:
+    """Size and sha256 of head plus everything left in stream, read in chunks (bounded memory)."""
+    h = hashlib.sha256(head)
+    size = len(head)
+    while chunk := stream.read(CHUNK):
+        h.update(chunk)
+        size += len(chunk)
+    return size, h.hexdigest()
+
+
+def _read_bounded(raw, uri: str, fmt: str | None, gz: bool, limit: int) -> Iterator[RawInput]:
+    """One whole-file input (json, txt, html): at most limit+1 bytes ever held."""
+    if not gz:
+        data = raw.read(limit + 1)
+        if len(data) > limit:
+            size, digest = _rest(raw, data)
+            yield _error(uri, fmt, f"input is {size} bytes, over the limit of {limit} (--max_input_bytes); "
+                                   "payload holds the first bytes", data, size, digest)
+            return
+        yield {"source_uri": uri, "payload": data, "format": fmt or "unknown"}
+        return
+    # Keep the compressed bytes seen so far, to dead-letter the input as it was stored.
+    tee = _Tee(raw, ERROR_PAYLOAD_BYTES)
+    try:
+        data = gzip.GzipFile(fileobj=tee, mode="rb").read(limit + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        size = tee.consumed + _drain(raw, tee)
+        yield _error(uri, fmt, f"corrupt gzip: {exc}", tee.head, size, tee.hexdigest())
+        return
+    if len(data) > limit:
+        size = tee.consumed + _drain(raw, tee)
+        yield _error(uri, fmt, f"decompressed size is over the limit of {limit} bytes (--max_input_bytes); payload "
+                               "holds the first bytes of the gzip file", tee.head, size, tee.hexdigest())
+        return
+    yield {"source_uri": uri, "payload": data, "format": fmt or "unknown"}
+
+
+class _Tee(io.RawIOBase):
+    """A read-only stream that hashes and counts what passes through and keeps its first bytes."""
+
+    def __init__(self, raw, keep: int):
+        self.raw, self.keep = raw, keep
+        self.head = b""
+        self.consumed = 0
+        self._hash = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self._hash.update(data)
+        self.consumed += n
+        if len(self.head) < self.keep:
+            self.head += data[: self.keep - len(self.head)]
+        return n
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
+def _drain(raw, tee: _Tee) -> int:
+    n = 0
+    while chunk := raw.read(CHUNK):
+        tee._hash.update(chunk)
+        n += len(chunk)
+    return n
+
+
+def _read_jsonl(stream, uri: str, record_limit: int) -> Iterator[RawInput]:
+    """One raw input per non-empty line, streamed; a line over record_limit becomes an errors row."""
+    for lineno, line in enumerate(iter(lambda: stream.readline(record_limit + 1), b""), start=1):
+        if len(line) > record_limit and not line.endswith(b"\n"):
+            h = hashlib.sha256(line)
+            size = len(line)
+            head = line[:ERROR_PAYLOAD_BYTES]
+            while True:  # the rest of this record, hashed, never held
+                more = stream.readline(CHUNK)
+                if not more:
+                    break
+                h.update(more.rstrip(b"\n") if more.endswith(b"\n") else more)
+                size += len(more) - (1 if more.endswith(b"\n") else 0)
+                if more.endswith(b"\n"):
+                    break
+            yield _error(f"{uri}#L{lineno}", "json", f"record is {size} bytes, over the limit of {record_limit} "
+                         "(--max_record_bytes); payload holds the first bytes", head, size, h.hexdigest())
+            continue
+        line = line.rstrip(b"\n").rstrip(b"\r")
+        if line.strip():
+            yield {"source_uri": f"{uri}#L{lineno}", "payload": line, "format": "json"}
+
+
+def read_stream(raw, uri: str, max_input_bytes: int, max_record_bytes: int | None = None) -> Iterator[RawInput]:
+    """Raw inputs of one open file (binary stream), with every limit applied while reading."""
+    fmt, gz = format_of(uri)
+    if fmt == "jsonl":
+        stream = gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw
+        try:
+            yield from _read_jsonl(stream, uri, max_record_bytes or max_input_bytes)
+        except (OSError, EOFError, zlib.error) as exc:
+            yield _error(uri, fmt, f"corrupt gzip: {exc} (the records before this point were read)", b"", 0, "")
+        return
+    yield from _read_bounded(raw, uri, fmt, gz, max_input_bytes)
 
 
 def raw_inputs_from_file(path: str, data: bytes, max_input_bytes: int) -> Iterator[RawInput]:
-    fmt, gz = format_of(path)
-    if gz:
-        try:
-            data = gunzip(data, max_input_bytes)
-        except zlib.error as exc:
-            yield {"source_uri": path, "payload": data, "format": fmt or "unknown",
-                   "read_error": f"corrupt gzip: {exc}"}
-            return
-    if gz and len(data) > max_input_bytes:
-        yield {"source_uri": path, "payload": data[:max_input_bytes], "format": fmt or "unknown",
-               "read_error": f"decompressed size is over the limit of {max_input_bytes} bytes (--max_input_bytes); "
-                             "payload holds the first bytes"}
+    """The raw inputs of a file already in memory (the publish command, tools)."""
+    yield from read_stream(io.BytesIO(data), path, max_input_bytes)
+
+
+def read_input(entry: dict, max_input_bytes: int, max_record_bytes: int | None = None,
+               follow_symlinks: bool = False) -> Iterator[RawInput]:
+    """An InputFile (as a dict) -> its raw inputs; what is not a regular file is refused without opening it."""
+    uri, kind = entry["uri"], entry["kind"]
+    fmt, _ = format_of(uri)
+    if kind != REGULAR:
+        yield _error(uri, fmt, f"not read: {kind}, not a regular file", b"", 0, hashlib.sha256().hexdigest())
         return
-    if fmt == "jsonl":
-        for lineno, line in enumerate(data.split(b"\n"), start=1):
-            if line.strip():
-                yield {"source_uri": f"{path}#L{lineno}", "payload": line.rstrip(b"\r"), "format": "json"}
+    try:
+        handle = open_input(uri, follow_symlinks)
+    except OSError as exc:
+        yield _error(uri, fmt, f"could not open: {exc}", b"", 0, "")
         return
-    yield {"source_uri": path, "payload": data, "format": fmt or "unknown"}
+    with handle:
+        yield from read_stream(handle, uri, max_input_bytes, max_record_bytes)
 
 
 class ReadArticleFiles(beam.PTransform):
-    """Glob patterns -> raw inputs (one per file, one per JSONL line)."""
+    """Listed input files (InputFile dicts) -> raw inputs (one per file, one per JSONL record)."""
 
-    def __init__(self, patterns: list[str], max_input_bytes: int):
+    def __init__(self, files: list[dict], max_input_bytes: int, max_record_bytes: int | None = None,
+                 follow_symlinks: bool = False):
         super().__init__()
-        self.patterns = list(patterns)
-        self.max_input_bytes = max_input_bytes
+        self.files = list(files)
+        self.max_input_bytes, self.max_record_bytes = max_input_bytes, max_record_bytes
+        self.follow_symlinks = follow_symlinks
 
     def expand(self, pbegin):
-        limit = self.max_input_bytes
-
-        def read(path: str) -> Iterator[RawInput]:
-            with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-                data = handle.read()
-            yield from raw_inputs_from_file(path, data, limit)
-
+        limit, record_limit, follow = self.max_input_bytes, self.max_record_bytes, self.follow_symlinks
         return (
             pbegin
-            | "Patterns" >> beam.Create(self.patterns)
-            | "Match" >> fileio.MatchAll()
-            | "Paths" >> beam.Map(lambda metadata: metadata.path)
-            | "Each file once" >> beam.Distinct()
-            | "Read" >> beam.FlatMap(read)
+            | "Files" >> beam.Create(self.files)
+            | "Spread files" >> beam.Reshuffle()
+            | "Read" >> beam.FlatMap(read_input, limit, record_limit, follow)
         )

@@ -1,0 +1,217 @@
+"""Launching a batch run: list the inputs, decide what to read from the ledger, run, report.
+
+`run_batch` is what `python -m pipeline run --input ...` and each day of `backfill` call. It returns the exit
+status: 0 when the run committed and its counts reconcile, 1 when it failed or does not reconcile (nothing of a
+failed run is visible), 2 for a usage error found before any work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from typing import Any
+
+from pipeline.commit import discard_stale_staging, hold_staging, join, recover
+from pipeline.options import LOCAL_RUNNER, default_local_workers, split_components
+from pipeline.preflight import PreflightError, check_output_not_read, check_output_root
+from pipeline.run_record import new_run_id, read_record, reconciles, record_path, summary_line
+from pipeline.sources import REGULAR, list_inputs
+
+LOG = logging.getLogger("pipeline")
+
+
+def pipeline_options(beam_args: list[str], runner: str, streaming: bool):
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    if runner == LOCAL_RUNNER:
+        # Chosen explicitly: the default DirectRunner would first try to download Prism.
+        runner = "BundleBasedDirectRunner" if streaming else "FnApiRunner"
+        if not streaming and not any(a.startswith("--direct_num_workers") for a in beam_args):
+            # One spaCy process per core: the annotate step is CPU-bound.
+            beam_args = [*beam_args, f"--direct_num_workers={default_local_workers()}",
+                         "--direct_running_mode=multi_processing"]
+    return PipelineOptions(beam_args, runner=runner, streaming=streaming, save_main_session=False)
+
+
+def graph_config(args: argparse.Namespace):
+    from pipeline.graph import GraphConfig
+
+    return GraphConfig(model=args.model, components=split_components(args.nlp_components),
+                       nlp_batch_size=args.nlp_batch_size, max_input_bytes=args.max_input_bytes,
+                       max_nlp_chars=args.max_nlp_chars)
+
+
+def stage_times(result) -> str:
+    """CPU time spent in the timed stages, from the pipeline's metrics (where the runner reports them)."""
+    from pipeline.run_record import stage_seconds
+
+    try:
+        seconds = stage_seconds(result)
+    except Exception:  # noqa: BLE001 - some runners do not report metrics; the run itself succeeded
+        return "not reported by this runner"
+    return "  ".join(f"{name}={value:.1f}s" for name, value in seconds.items()) or "none recorded"
+
+
+def plan_run(args: argparse.Namespace, patterns: list[str], partition_date: str | None, run_id: str):
+    """(BatchPlan, note) from the listed files and the ledger; raises PreflightError when nothing matches."""
+    from pipeline.batch import BatchPlan
+    from pipeline.ledger import read_ledger
+
+    files, unmatched = list_inputs(patterns, follow_symlinks=args.follow_symlinks)
+    if unmatched:
+        raise PreflightError(f"no files match {', '.join(unmatched)}")
+    check_output_not_read(args.output, patterns, [f.uri for f in files])
+    ledger = read_ledger(args.output)
+    owners = {uri: e.run_id for uri, e in ledger.items()}
+    read, replaces, skipped = [], [], 0
+    for f in files:
+        seen = ledger.get(f.uri)
+        if f.kind != REGULAR or seen is None:
+            read.append(f)
+        elif args.reprocess or partition_date or (seen.size, seen.version) != (f.size, f.version):
+            read.append(f)  # read again: its earlier rows are replaced by this run's
+            replaces.append(f.uri)
+        else:
+            skipped += 1
+    plan = BatchPlan(
+        run_id=run_id, output=args.output, files=tuple(vars(f) for f in read), replaces=tuple(replaces),
+        owners=owners, skipped=skipped, partition_date=partition_date, force=getattr(args, "force", False),
+        follow_symlinks=args.follow_symlinks, max_record_bytes=args.max_record_bytes, inputs=tuple(patterns))
+    note = (f"{len(files)} file(s) listed: {len(read)} to read ({len(replaces)} again, replacing their rows), "
+            f"{skipped} already ingested")
+    return plan, note
+
+
+def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import StandardOptions
+
+    from pipeline.backfill import resolve_partition
+    from pipeline.batch import build_batch
+    from pipeline.progress import Progress
+    from pipeline.watchdog import WorkerWatchdog
+
+    try:
+        patterns, partition_date = resolve_partition(args.input, args.partition_date)
+        check_output_root(args.output)
+        run_id = new_run_id(args.run_key or "batch")
+        recovered = recover(args.output)
+        if recovered:
+            print(f"finished the commit of {len(recovered)} earlier run(s) that had stopped half way",
+                  file=sys.stderr)
+        discard_stale_staging(args.output)
+        plan, note = plan_run(args, patterns, partition_date, run_id)
+    except (PreflightError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"run {run_id}: {note}", file=sys.stderr, flush=True)
+    if not plan.files:
+        print(f"run {run_id}: nothing new to ingest (every listed file is in the ledger; --reprocess reads "
+              "them again)")
+        return 0
+    lock = hold_staging(args.output, run_id)
+    options = pipeline_options(beam_args, args.runner, streaming=False)
+    started = time.time()
+    p = beam.Pipeline(options=options)
+    build_batch(p, plan, graph_config(args), args.shards_per_partition, started)
+    local = args.runner == LOCAL_RUNNER
+    progress = Progress(args.output, run_id, total_files=len(plan.files)) if local else None
+    watchdog = WorkerWatchdog() if local else None
+    try:
+        result = p.run()
+        if options.view_as(StandardOptions).no_wait_until_finish:  # a Flex Template launch only submits the job
+            print(f"run {run_id}: submitted; its record will be {record_path(run_id)} under {args.output}")
+            return 0
+        if watchdog:
+            watchdog.start()
+        if progress:
+            progress.start()
+        result.wait_until_finish()
+    except Exception as exc:  # noqa: BLE001 - one line for the user; the traceback at DEBUG
+        LOG.debug("run failed", exc_info=True)
+        print(f"run {run_id}: FAILED: {_first_line(exc)}; nothing of this run was published", file=sys.stderr)
+        return 1
+    finally:
+        if watchdog:
+            watchdog.stop()
+        if progress:
+            progress.stop()
+        if lock is not None:
+            os.close(lock)
+    return report(args, run_id, result, partition_date)
+
+
+def _first_line(exc: BaseException) -> str:
+    """The message that says what went wrong, without a worker's traceback around it."""
+    text = str(exc)
+    for marker in ("CommitError: ", "PreflightError: "):
+        if marker in text:
+            return text.split(marker, 1)[1].splitlines()[0]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return (lines[-1] if lines else type(exc).__name__)[:300]
+
+
+def report(args: argparse.Namespace, run_id: str, result: Any, partition_date: str | None) -> int:
+    record = read_record(join(args.output, record_path(run_id)))
+    print(f"run {run_id}: {summary_line(record)}")
+    if partition_date:
+        swapped = record["swapped"]
+        print(f"dt={partition_date} replaced in every table: {sum(t['removed'] for t in swapped.values())} old "
+              f"file(s) out, {sum(t['added'] for t in swapped.values())} new in; "
+              f"{record['counts'].get('published_other_day', 0)} article(s) published on another day")
+    print(f"stage time (summed over workers): {stage_times(result)}")
+    print(f"tables under {args.output}: articles/ entities/ quotes/ errors/ (dt= partitions); "
+          f"run record {record_path(run_id)}")
+    if not reconciles(record["counts"]):
+        print(f"error: run {run_id}: counts do not reconcile (inputs != articles + errors + duplicates)",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_stream(args: argparse.Namespace, beam_args: list[str]) -> int:
+    """`run --streaming`: Pub/Sub in, windowed Parquet out, until SIGTERM/Ctrl-C (see pipeline/streaming.py)."""
+    import hashlib
+
+    from pipeline.batch import RUN_KEY
+    from pipeline.run_record import new_run_id
+    from pipeline.streaming import StreamingSettings, run_streaming
+
+    if args.input:
+        print("error: --input reads files (batch); streaming reads --input_subscription or --input_topic",
+              file=sys.stderr)
+        return 2
+    if bool(args.input_subscription) == bool(args.input_topic):
+        print("error: streaming needs exactly one of --input_subscription or --input_topic", file=sys.stderr)
+        return 2
+    from apache_beam.io.gcp.pubsub import parse_subscription, parse_topic
+
+    checks = {"input_subscription": parse_subscription, "input_topic": parse_topic, "dead_letter_topic": parse_topic}
+    for name, check in checks.items():
+        value = getattr(args, name)
+        try:
+            if value:
+                check(value)  # Beam's own rules (projects/P/subscriptions/S, project names of 6-30 chars...)
+        except ValueError as exc:
+            print(f"error: --{name}: {exc}", file=sys.stderr)
+            return 2
+    if args.window_seconds <= 0 or args.allowed_lateness_seconds < 0 or args.dedup_horizon_seconds <= 0:
+        print("error: --window_seconds and --dedup_horizon_seconds must be positive, --allowed_lateness_seconds "
+              "not negative", file=sys.stderr)
+        return 2
+    source = args.input_subscription or args.input_topic
+    run_key = args.run_key or hashlib.sha256(source.encode()).hexdigest()[:12]
+    if not RUN_KEY.match(run_key):
+        print(f"error: --run_key {run_key!r} may only hold letters, digits, '-' and '_'", file=sys.stderr)
+        return 2
+    settings = StreamingSettings(
+        output=args.output, run_id=new_run_id(run_key), subscription=args.input_subscription,
+        topic=args.input_topic, window_seconds=args.window_seconds,
+        allowed_lateness_seconds=args.allowed_lateness_seconds, timestamp_attribute=args.timestamp_attribute,
+        dead_letter_topic=args.dead_letter_topic, dedup_horizon_seconds=args.dedup_horizon_seconds)
+    config = graph_config(args)
+    beam_args = [a for a in beam_args if a != "--streaming"]
+    return run_streaming(pipeline_options(beam_args, args.runner, streaming=True), settings, config)
