@@ -69,6 +69,10 @@ def row_of(payload: bytes, url: str | None = None) -> dict:
 CASES = {
     # name: (page bytes, paragraphs that must be the body, extractor)
     "story in a layout table": (table_layout().encode("utf-8"), FERRY, PRECISION),
+    "one paragraph per table row": (
+        ("<html><head><title>Ferry</title></head><body><table><tr><td><a href='/'>Home</a></td></tr>"
+         + "".join(f"<tr><td class='text'>{p}</td></tr>" for p in FERRY)
+         + "<tr><td>Copyright 2008</td></tr></table></body></html>").encode(), FERRY, PRECISION),
     "stray NUL bytes": (modern().replace("ferry terminal", "ferry\x00 terminal").replace("<p>", "<p>\x00\x01", 1)
                         .encode("utf-8"), FERRY, PRECISION),
     "meta charset says utf-8, bytes are windows-1252": (
@@ -98,7 +102,9 @@ def test_page_becomes_its_story(name):
 def test_layout_tables_become_blocks_but_data_tables_stay():
     from transforms.html_extract import parse_html
 
-    data = "<table><tr><th>Team</th><th>Points</th></tr><tr><td>Rovers</td><td>61</td></tr></table>"
+    note = "won the last four games at home, lost twice away"
+    data = ("<table><tr><th>Team</th><th>Points</th><th>Form</th></tr>"
+            + f"<tr><td>Rovers</td><td>61</td><td>{note}</td></tr>" * 8 + "</table>")
     tree = parse_html(f"<html><body>{data}{table_layout()}</body></html>")
     assert unwrap_layout_tables(tree) == 1
     assert len(tree.findall(".//table")) == 1 and tree.find(".//td").text == "Rovers"

@@ -38,6 +38,7 @@ import contextlib
 import html as html_lib
 import json
 import re
+import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,7 @@ MIN_CONFIDENT_CHARS = 500  # a precision extraction shorter than this is double-
 LONGER_FACTOR = 2.0  # a fallback candidate must be this much longer to replace the first choice
 MIN_BODY_CHARS = 250  # less than this after trafilatura's modes: the page's text is too little, try baseline
 LAYOUT_CELL_CHARS = 300  # a table cell with this much text of its own holds a story: the table is layout
+LAYOUT_MEDIAN_CHARS = 80  # so do cells of this much text (median; one paragraph per row), 300 in all
 _TABLE_PARTS = ("thead", "tbody", "tfoot", "tr", "td", "th", "caption")
 _LAYOUT_ATTRIBUTES = ("width", "height", "colspan", "rowspan", "valign", "align", "cellpadding", "cellspacing")
 # Extractor names, as written to the articles `extractor` column.
@@ -126,7 +128,8 @@ def unwrap_layout_tables(tree: HtmlElement) -> int:
     """Turn layout tables into plain blocks (table, rows and cells become <div>); returns how many.
 
     A table is layout when one of its own cells (not a nested table's) has LAYOUT_CELL_CHARS of text
-    outside nested tables, or when it holds another table: a data table's cells hold data. Layout tables
+    outside nested tables, or its cells' median is LAYOUT_MEDIAN_CHARS (a paragraph per row), or it
+    holds another table: a data table's cells hold data (a name, a figure, a short note). Layout tables
     are how pages were built before CSS, and trafilatura reads them as data, one row of text per table
     row, so the story ends in one line with the navigation cells beside it.
     """
@@ -135,10 +138,17 @@ def unwrap_layout_tables(tree: HtmlElement) -> int:
         outer = _closest_table(table)
         if outer is not None:
             layout.add(outer)
+    lengths: dict[HtmlElement, list[int]] = {}  # table -> text length of each of its own cells
     for cell in tree.iter("td", "th"):
         table = _closest_table(cell)
-        if table is not None and table not in layout and _own_text_length(cell) >= LAYOUT_CELL_CHARS:
+        if table is None or table in layout:
+            continue
+        length = _own_text_length(cell)
+        if length >= LAYOUT_CELL_CHARS:
             layout.add(table)
+        lengths.setdefault(table, []).append(length)
+    layout.update(table for table, found in lengths.items() if table not in layout
+                  and sum(found) >= LAYOUT_CELL_CHARS and statistics.median(found) >= LAYOUT_MEDIAN_CHARS)
     # All parts first: once an outer table is renamed, its parts would seem to belong to no table.
     parts = [el for el in tree.iter(*_TABLE_PARTS) if _closest_table(el) in layout]
     for el in [*layout, *parts]:
