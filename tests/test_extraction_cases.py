@@ -232,3 +232,16 @@ def test_library_errors_stay_at_debug(caplog):
     with caplog.at_level(logging.DEBUG, logger="trafilatura"):
         extract_html(page)
     assert any(r.name.startswith("trafilatura") and r.levelno == logging.DEBUG for r in caplog.records)
+
+
+def test_a_clashing_id_that_is_a_near_copy_is_kept_and_marked():
+    """An updated version of a story under the same id: kept with a distinct id, marked as a near-copy."""
+    story = " ".join(FERRY * 2)
+    updated = story + " The authority will publish the repair schedule next week."
+    rows = [{"source_uri": uri, "article_id": "u1", "content_hash": digest, "text": text, "published_at": None,
+             "ingested_at": utcnow(), "duplicate_of": None}
+            for uri, digest, text in (("mem://1", "h-first", story), ("mem://2", "h-updated", updated))]
+    with TestPipeline(runner="FnApiRunner") as p:
+        out = p | beam.Create(rows) | DeduplicateBatch(near_duplicate_threshold=0.6)
+        assert_that(out["articles"] | beam.Map(lambda r: (r["source_uri"], r["article_id"], r["duplicate_of"])),
+                    equal_to([("mem://1", "u1", None), ("mem://2", distinct_id("u1", "h-updated"), "u1")]))
