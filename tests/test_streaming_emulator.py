@@ -5,13 +5,21 @@ runs: 200 good articles in four event-time flavours, 20 duplicates (redeliveries
 text under a new id) and 10 poison messages. The pipeline runs until every good article is in
 Parquet, gets SIGTERM, and must exit 0 having written each good article exactly once, each poison
 message to `errors` (with message id and attributes) and to the dead-letter topic, and a run record
-that reconciles overall and per window.
+that reconciles overall and per window. A 9.5 MB message (Pub/Sub takes up to 10 MB; the local
+reader's default channel refused over 4 MB) among the live ones is pulled and becomes an errors row
+with its first 1 MB, its size and sha256, since it is over --max_input_bytes.
+
+The kill test SIGKILLs the run's process group at several moments (messages read but nothing written,
+mid-stream after the first files, the instant a file is published), restarts it on the same
+subscription each time, and finds every published message in the tables once a last run stops
+cleanly: nothing acknowledged before it was written (pipeline/local_pubsub.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import random
@@ -35,6 +43,7 @@ pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 PROJECT = "news-it"
 WINDOW = 5
 FILE_NAME = re.compile(r"^part-(\d{8}T\d{6}Z)-(\d{8}T\d{6}Z)-.+\.parquet$")
+BIG_LIMIT = 8_000_000  # --max_input_bytes of the end-to-end run: the 9.5 MB message is over it
 BAD_DATA = [b"{not json at all", b'{"title": "no body"}', b'{"text": "   "}', b'{"text": 17}', b"[1, 2, 3]",
             b'{"text": "x", "published_at": "not a date"}', b"\xff\xfe\xfa not utf-8"]
 
@@ -112,7 +121,7 @@ def test_streaming_end_to_end(pubsub_emulator_host, tmp_path):
         proc = subprocess.Popen(
             [sys.executable, "-m", "pipeline", "--log_level", "INFO", "run", "--input_subscription", sub,
              "--output", str(out), "--streaming", "--window_seconds", str(WINDOW), "--timestamp_attribute",
-             "event_ts", "--dead_letter_topic", dead],
+             "event_ts", "--dead_letter_topic", dead, "--max_input_bytes", str(BIG_LIMIT)],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     try:
         # Live traffic while the pipeline runs, with per-message attributes.
@@ -126,6 +135,10 @@ def test_streaming_end_to_end(pubsub_emulator_host, tmp_path):
         stamp = {i: dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC) for i, ms in stamp_ms.items()}
         live = [(json.dumps(a).encode(), {}) for a in recent]
         live += [(json.dumps(a).encode(), {"event_ts": str(stamp_ms[a["id"]])}) for a in stamped]
+        # a 9.5 MB article between ordinary messages: pulled, too large for --max_input_bytes, an errors row
+        big = json.dumps({"id": "big-1", "title": "Big", "text": "word " * 1_900_000}).encode()
+        assert 9_400_000 < len(big) < 10_000_000
+        live.insert(len(live) // 2, (big, {"case": "big"}))
         publish(topic, live)
         # Then the copies (after their originals: the first copy to arrive is the one kept) and poison.
         again = [(json.dumps(a).encode(), {}) for a in recent[:5]]  # redeliveries of live messages
@@ -138,7 +151,7 @@ def test_streaming_end_to_end(pubsub_emulator_host, tmp_path):
         live += again
 
         goods = {a["id"]: a for a in old + no_date + recent + stamped}
-        n_bad = len(BAD_DATA) + len(bad_live)
+        n_bad = len(BAD_DATA) + len(bad_live) + 1  # + the big one
         n_duplicates = 10 + 5 + 5
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline and proc.poll() is None:
@@ -184,6 +197,12 @@ def test_streaming_end_to_end(pubsub_emulator_host, tmp_path):
     by_case = {dict(e["attributes"] or {}).get("case"): e for e in errors}
     assert by_case["bad-ts"]["stage"] == "read" and "timestamp attribute" in by_case["bad-ts"]["error"]
     assert by_case["empty-data"]["payload"] == b""
+    big_row = by_case["big"]
+    assert big_row["stage"] == "parse" and "--max_input_bytes" in big_row["error"]
+    assert big_row["payload"] == big[:1_000_000] and big_row["payload_truncated"]
+    assert big_row["payload_bytes"] == len(big) and big_row["payload_sha256"] == hashlib.sha256(big).hexdigest()
+    assert all(not e["payload_truncated"] and e["payload_bytes"] == len(e["payload"]) for e in errors
+               if e is not big_row)
     assert all(dict(e["attributes"])["source"] == "attr-wire" for e in errors if e["payload"] in BAD_DATA)
 
     # the dead-letter topic got the same messages
@@ -218,6 +237,8 @@ def test_streaming_end_to_end(pubsub_emulator_host, tmp_path):
     assert counts["inputs"] == len(backlog_lines) + len(live) + len(bad_live)
     assert (counts["articles"], counts["errors"], counts["duplicates"]) == (len(goods), n_bad, n_duplicates)
     assert counts["dead_letters_published"] == n_bad and counts["files_missing"] == 0
+    assert counts["acknowledged"] == counts["inputs"]  # each message acknowledged, once written
+    assert drain_subscription(sub) == []
     assert record["unflushed"] == 0 and record["stopped_by"] == "SIGTERM"
     assert record["windows"] and all(w["reconciles"] for w in record["windows"])
     assert sum(w["inputs"] for w in record["windows"]) == counts["inputs"]
@@ -259,3 +280,100 @@ def test_ctrl_c_flushes_what_was_read(pubsub_emulator_host, tmp_path):
     assert len(written) == len(set(written)) == read == record["counts"]["articles"]
     left = [json.loads(m.data)["id"] for m in drain_subscription(sub)]
     assert sorted(written + left) == sorted(arts)
+
+
+def _start(sub: str, out: Path, log_path: Path, window: int) -> subprocess.Popen:
+    """The streaming run in a process group of its own, so that a SIGKILL takes all of it."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    with log_path.open("w") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "pipeline", "run", "--input_subscription", sub, "--output", str(out),
+             "--streaming", "--window_seconds", str(window)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
+def _files(out: Path) -> set[Path]:
+    return set((out / "articles").glob("dt=*/*.parquet"))
+
+
+def _wait(check, proc: subprocess.Popen, log_path: Path, timeout: float, poll: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert proc.poll() is None, f"the run exited early:\n{log_path.read_text()[-5000:]}"
+        assert time.monotonic() < deadline, f"timed out:\n{log_path.read_text()[-5000:]}"
+        time.sleep(poll)
+
+
+def test_sigkill_at_any_moment_loses_no_message(pubsub_emulator_host, tmp_path):
+    """At least once: three runs SIGKILLed at different moments, each restarted on the same subscription,
+    then a fourth stopped cleanly. Every published article is in articles/ with its quotes; rows written
+    twice (a killed run published them but had not acknowledged yet) are counted by the run that wrote
+    them again, and nothing is left in the subscription."""
+    topic, sub = create_topic_and_subscription(PROJECT, "kill", "kill-pipeline", ack_deadline_seconds=10)
+    out = tmp_path / "out"
+    rng = random.Random(23)
+    arts = {f"it-{i}": article(i, rng) for i in range(500, 560)}
+    batches = [list(arts.values())[k:k + 20] for k in (0, 20, 40)]
+    publish(topic, [(json.dumps(a).encode(), {}) for a in batches[0]])
+    window = 4
+
+    # 1. killed once messages are read, before any file is written
+    log1 = tmp_path / "run1.log"
+    proc = _start(sub, out, log1, window)
+    try:
+        _wait(lambda: "[streaming] read=" in log1.read_text(), proc, log1, 120)
+        assert not _files(out)
+        _kill(proc)
+        # 2. restarted; more arrives; killed mid-stream, just after its first file
+        publish(topic, [(json.dumps(a).encode(), {}) for a in batches[1]])
+        log2 = tmp_path / "run2.log"
+        proc = _start(sub, out, log2, window)
+        _wait(lambda: _files(out), proc, log2, 150)
+        time.sleep(1.0)
+        _kill(proc)
+        # 3. restarted; more arrives; killed the instant a new file is published
+        publish(topic, [(json.dumps(a).encode(), {}) for a in batches[2]])
+        before = _files(out)
+        log3 = tmp_path / "run3.log"
+        proc = _start(sub, out, log3, window)
+        _wait(lambda: _files(out) - before, proc, log3, 150, poll=0.01)
+        _kill(proc)
+        # 4. restarted and left to finish, then stopped cleanly
+        log4 = tmp_path / "run4.log"
+        proc = _start(sub, out, log4, window)
+        _wait(lambda: set(arts) <= set(read_table(str(out), "articles").column("article_id").to_pylist()),
+              proc, log4, 180, poll=1.0)
+        code = stop(proc, signal.SIGTERM)
+    finally:
+        reap(proc)
+    output = log4.read_text()
+    assert code == 0, output[-5000:]
+
+    articles = read_table(str(out), "articles").to_pylist()
+    ids = [a["article_id"] for a in articles]
+    assert set(ids) == set(arts)  # nothing lost
+    quoted = {q["article_id"] for q in read_table(str(out), "quotes").to_pylist()}
+    assert quoted == set(arts)  # every article's quotes too (acked only once they were published)
+    records = [json.loads(p.read_text()) for p in (out / "_runs").glob("run-*.json")]
+    assert len(records) == 1  # the killed runs wrote none
+    record = records[0]
+    assert record["unflushed"] == 0 and "[OK]" in output
+    # rows written twice: bounded by the messages in flight at the kills, and the last run counted those it
+    # wrote again after a killed run had written them
+    extra = len(ids) - len(set(ids))
+    assert extra <= len(arts)
+    run_id = record["run_id"]
+    by_run: dict[str, set[str]] = {}
+    for path in (out / "articles").glob("dt=*/*.parquet"):
+        owner = "last" if run_id in path.name else "killed"
+        by_run.setdefault(owner, set()).update(pq.read_table(path).column("source_uri").to_pylist())
+    again = by_run.get("last", set()) & by_run.get("killed", set())
+    assert record["counts"]["redelivered_written"] == len(again)
+    assert record["counts"]["acknowledged"] == record["counts"]["inputs"]
+    assert drain_subscription(sub) == []
