@@ -176,3 +176,14 @@ def test_content_ends_before_a_second_predicate_and_a_relative_clause(nlp):
 def test_object_content_ends_before_adjuncts_wherever_they_hang(nlp, sentence, content):
     (q,) = rows(nlp, sentence)
     assert q["text"] == content
+
+
+def test_named_report_with_a_that_clause(nlp):
+    (q,) = rows(nlp, "Clinton is seizing upon a New York Times report that Donald Trump had a net loss in 1995.")
+    assert (q["text"], q["speaker"], q["cue"], q["cue_type"]) == (
+        "Donald Trump had a net loss in 1995", "New York Times", "report", "evidence")
+
+
+def test_speaker_keeps_a_closing_parenthesis(nlp):
+    (q,) = rows(nlp, "Rep. Trey Gowdy (R-S.C.) said the claim smacked of hypocrisy.")
+    assert q["speaker"] == "Rep. Trey Gowdy (R-S.C.)"

@@ -102,7 +102,7 @@ STANCE_WORDS: dict[str, tuple[str, ...]] = {
 CLAIM_NOUNS = set("""
 claim claims assertion assertions assumption suggestion belief beliefs complaint complaints allegation allegations
 accusation accusations argument arguments warning warnings promise insistence contention charge charges prediction
-admission fear fears hope hopes view conviction
+admission fear fears hope hopes view conviction report reports statement statements announcement finding findings
 """.split())
 # Nouns of intention that carry a to-infinitive: "his decision to run", "Clinton's pledge to raise wages".
 INTENT_NOUNS = set("""

@@ -88,6 +88,8 @@ def mention_span(head: Token, cue: Token | None = None) -> Span:
                 end = tok.left_edge.i
                 break
     while end > head.i + 1 and (doc[end - 1].is_punct or doc[end - 1].is_space):
+        if doc[end - 1].text == ")" and "(" in doc[start : end - 1].text:
+            break  # "Rep. Trey Gowdy (R-S.C.)" keeps its closing parenthesis
         end -= 1
     while start < head.i and (doc[start].is_punct or doc[start].is_space):
         start += 1

@@ -143,12 +143,15 @@ def _claim(noun: Token) -> Candidate | None:
     """'Trump's assertion that Obama founded ISIS', 'critics made the claim that the deal was illegal': the
     that-clause of a noun of saying, held by the noun's possessor or by the subject of a light verb."""
     low = noun.lower_
-    content = next((c for c in noun.children if c.i > noun.i and c.dep_ in ("acl", "ccomp") and any(
+    content = next((c for c in noun.children if c.i > noun.i and c.dep_ in ("acl", "ccomp", "relcl") and any(
         g.dep_ == "mark" and g.lower_ == "that" and low in CLAIM_NOUNS or g.dep_ == "aux" and g.lower_ == "to"
         and low in INTENT_NOUNS for g in c.children)), None)
     if content is None:
         return None
     holder = next((c for c in noun.children if c.dep_ == "poss"), None)
+    if holder is None:  # "a New York Times report that ...": a name in front of the noun holds it
+        holder = next((c for c in noun.children if c.dep_ in ("compound", "nmod") and c.i < noun.i
+                       and c.ent_type_ in ("PERSON", "ORG", "NORP", "GPE")), None)
     if holder is None and noun.dep_ == "dobj" and noun.head.lower_ in LIGHT_VERBS:
         holder = next((c for c in noun.head.children if c.dep_ == "nsubj"), None)
     if holder is None or holder.lower_ in NON_SPEAKERS | RELATIVE | {"it"}:
@@ -159,6 +162,8 @@ def _claim(noun: Token) -> Candidate | None:
         return None
     if low in INTENT_NOUNS and low not in CLAIM_NOUNS:
         kind = SPEECH if low in SPEECH_INTENT_NOUNS else INTENTION
+    elif low in ("report", "reports", "finding", "findings"):
+        kind = EVIDENCE
     else:
         kind = THOUGHT if low in THOUGHT_NOUNS else SPEECH
     return Candidate(Attribution(noun, noun.text, mention_span(holder), cue_type=kind), span[0], span[1], "claim")

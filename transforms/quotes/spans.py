@@ -54,7 +54,10 @@ def trim(doc: Doc, tokens: list[Token], tight: bool = False) -> tuple[int, int] 
         # ", adding that ...", ", despite claims that ...": an aside that is an attribution of its own;
         # ", which ..." / ", who ...": a relative clause that only describes the last noun
         relative = tok.dep_ == "relcl" and doc[edge].lower_ in ("which", "who", "where", "when")
-        aside = before.text in (",", "—", "–", ";") and (relative or any(cue_lemma(t.lower_) for t in tok.subtree))
+        # (the aside's own verb is a cue, not any word of it: ', because Democrats led the questioning')
+        reporting = cue_lemma(tok.lower_) or any(cue_lemma(c.lower_) for c in tok.children
+                                                 if c.dep_ in ("xcomp", "conj"))
+        aside = before.text in (",", "—", "–", ";") and (relative or reporting)
         set_off = tight and before.text in (",", "—", "–", "-", "--") and tok.dep_ in ("appos", "advcl", "acl")
         if aside or set_off or tight and tok.dep_ == "advcl" and doc[edge].lower_ in SUBORDINATORS:
             last = edge - 1
