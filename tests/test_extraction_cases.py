@@ -52,6 +52,19 @@ def table_layout(paragraphs=FERRY, title="Ferry terminal to close for repairs") 
 </table></body></html>"""
 
 
+def hard_wrapped(paragraph: str, width: int = 45) -> str:
+    """A paragraph as old pages wrote it: a <br> at the first space after `width` characters, and so on
+    (before a word in lower case, as a wrap inside a sentence mostly is)."""
+    lines, line = [], ""
+    for word in paragraph.split(" "):
+        if len(line) >= width and word[0].islower():
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return "<br>\n".join([*lines, line])
+
+
 def modern(paragraphs=FERRY, title="Ferry terminal to close for repairs", head="", wrapper="div class='story'") -> str:
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
     tag = wrapper.split()[0]
@@ -73,6 +86,10 @@ CASES = {
         ("<html><head><title>Ferry</title></head><body><table><tr><td><a href='/'>Home</a></td></tr>"
          + "".join(f"<tr><td class='text'>{p}</td></tr>" for p in FERRY)
          + "<tr><td>Copyright 2008</td></tr></table></body></html>").encode(), FERRY, PRECISION),
+    # a "More" header, then lines that end no sentence: without the joins cleaning took the quote along
+    "paragraphs hard-wrapped with <br>": (modern([hard_wrapped(p) for p in FERRY[:2]] + ["More"]
+                                                + [hard_wrapped(p) for p in FERRY[2:]]).encode(),
+                                         FERRY, PRECISION),  # "More" itself is noise
     "stray NUL bytes": (modern().replace("ferry terminal", "ferry\x00 terminal").replace("<p>", "<p>\x00\x01", 1)
                         .encode("utf-8"), FERRY, PRECISION),
     "meta charset says utf-8, bytes are windows-1252": (

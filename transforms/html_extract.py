@@ -72,6 +72,11 @@ NEVER_TEXT = (  # trafilatura deletes these before extracting anyway (its MANUAL
 )
 
 _BLOCK_BREAK = re.compile(r"\n+")
+# A line break inside a sentence: old pages hard-wrap paragraphs with <br>, which extraction turns into
+# line breaks like any block boundary. A line of MIN_WRAPPED_CHARS or more (or ending with a comma) that
+# does not end a sentence, followed by one starting in lower case, is joined with it.
+MIN_WRAPPED_CHARS = 40
+_SENTENCE_END = tuple('.!?:;…"”’\'»)]|')
 _DOCUMENT_START = re.compile(r"<\s*(html|body|head|!doctype)\b", re.I)
 _AUTHOR_SPLIT = re.compile(r";|,|\band\b|&")
 _TAGS = re.compile(r"<[^>]+>")
@@ -220,7 +225,23 @@ def _trafilatura(tree: HtmlElement, url: str | None, precision: bool, recall: bo
         include_links=False,
         deduplicate=False,
     )
-    return _BLOCK_BREAK.sub("\n\n", (doc.text or "").strip()) if doc is not None else ""
+    return _paragraphs(doc.text or "") if doc is not None else ""
+
+
+def _paragraphs(text: str) -> str:
+    """Extracted text as blank-line separated paragraphs, lines broken inside a sentence joined again."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        last = out[-1] if out else ""
+        if (last and line[0].islower() and not last.endswith(_SENTENCE_END)
+                and (len(last) >= MIN_WRAPPED_CHARS or last.endswith(","))):
+            out[-1] = f"{last} {line}"
+        else:
+            out.append(line)
+    return "\n\n".join(out)
 
 
 def json_ld_body(tree: HtmlElement) -> str:
@@ -280,4 +301,4 @@ def extract_html(html: str, url: str | None = None) -> ExtractedPage:
 def _baseline(tree: HtmlElement) -> str:
     """trafilatura.baseline: embedded JSON bodies, <article>, the page's paragraphs, else all its text."""
     _, text, _ = trafilatura.baseline(tree)  # works on a copy of the tree
-    return _BLOCK_BREAK.sub("\n\n", text.strip())
+    return _paragraphs(text)
