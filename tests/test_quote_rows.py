@@ -187,3 +187,24 @@ def test_named_report_with_a_that_clause(nlp):
 def test_speaker_keeps_a_closing_parenthesis(nlp):
     (q,) = rows(nlp, "Rep. Trey Gowdy (R-S.C.) said the claim smacked of hypocrisy.")
     assert q["speaker"] == "Rep. Trey Gowdy (R-S.C.)"
+
+
+# ----------------------------------------------------------------------------- transcripts
+def test_transcript_turns_are_quotes_of_their_speakers(nlp):
+    text = ("Mike Pence appeared on Fox News Sunday with Chris Wallace.\n"
+            "WALLACE: But, Governor Pence, I’ve got to ask you about the tweets that Donald Trump sent this week.\n"
+            "PENCE: Well, look, Hillary Clinton thinks this is an episode of a game show. But this is serious.\n"
+            "The American people want to hear about jobs.\n"
+            "WALLACE: Thank you, Governor.\n"
+            "The interview ended there.")
+    found = rows(nlp, text)
+    assert [(q["speaker"], q["speaker_canonical"], q["cue"], q["kind"]) for q in found] == [
+        ("WALLACE", "Chris Wallace", ":", "direct"), ("PENCE", "Mike Pence", ":", "direct"),
+        ("PENCE", "Mike Pence", ":", "direct"), ("WALLACE", "Chris Wallace", ":", "direct")]
+    assert found[1]["attribution_id"] == found[2]["attribution_id"]
+    assert found[2]["text"] == "The American people want to hear about jobs."
+    assert found[3]["text"] == "Thank you, Governor."
+
+
+def test_a_lone_label_is_no_transcript(nlp):
+    assert rows(nlp, "UPDATE: The road reopened at noon after crews cleared the debris.") == []

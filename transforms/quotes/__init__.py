@@ -3,6 +3,7 @@
 One module per family of constructions:
   * `direct`   quote marks and direct quotes (which marks belong together, the cue after or before them);
   * `reported` reported speech (a reporting verb's content, "according to", nouns of saying, passives);
+  * `transcript` turns of a printed interview ("PENCE: Well, look, ...");
   * `headline` quotes in a title ("Pence: Flowers won't be at debate", "‘Fake news,’ says Trump");
   * `spans`    spans and trimming shared by the rules;
   * `model`    the immutable row model (`Quote`, `Attribution`) and the table rows it becomes;

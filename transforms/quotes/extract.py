@@ -21,6 +21,7 @@ from transforms.quotes.direct import after_quote, direct_cue, direct_quotes, int
 from transforms.quotes.model import Attribution, Quote, make_quote
 from transforms.quotes.reported import MIN_REPORTED_WORDS, reported_candidate
 from transforms.quotes.spans import next_start, opens_sentence, with_marks, word_count, words_inside
+from transforms.quotes.transcript import transcript_quotes
 from transforms.speakers import SpeakerResolver
 
 
@@ -109,6 +110,7 @@ def extract_quotes(doc: Doc, mentions: list[Mention], text: str | None = None,
                                              fallback=report.fallback or quote)
                 continue
         quotes.append(quote)
+    quotes += transcript_quotes(doc, text, resolver)
     return _univocal(quotes)
 
 

@@ -105,14 +105,17 @@ def phrase(tokens: list[Token]) -> str:
 def rest_of_phrase(cue: Token, first: Token) -> list[Token]:
     """From the complement to the end of the verb phrase ("defended Bill Clinton against allegations",
     "touted his rating as evidence that ..."), without a coordinated clause that has its own subject, nor
-    a second predicate of the cue's subject ("refused to stay in the hospital, but was treated at home")."""
+    a second predicate of the cue's subject: another cue ("tweeted X and said Y") or one with an auxiliary
+    ("refused to stay in the hospital, but was treated at home"). A bare coordinated verb is more content
+    ("vowed to triple the program, grow the Peace Corps and create a reserve")."""
     doc = cue.doc
     stop = cue.right_edge.i
     for child in cue.children:
         if child.i <= first.i or child.dep_ not in ("conj", "parataxis", "advcl"):
             continue
         own_subject = any(c.dep_ in SUBJECTS for c in child.children)
-        another_predicate = child.dep_ == "conj" and child.i > first.right_edge.i  # "tweeted X and said Y"
+        another_predicate = child.dep_ == "conj" and child.i > first.right_edge.i and (
+            cue_lemma(child.lower_) is not None or any(c.dep_ in ("aux", "auxpass") for c in child.children))
         if own_subject or another_predicate or child.dep_ == "advcl" and child.i > first.right_edge.i + 1:
             stop = min(stop, child.left_edge.i - 1)
     start = first.left_edge.i
