@@ -49,6 +49,7 @@ from lxml.html import HtmlElement, document_fromstring
 from trafilatura.metadata import examine_meta, extract_author, extract_meta_json, extract_title, extract_url
 from trafilatura.utils import HTML_PARSER, INVALID_XML_CHARS, load_html
 
+from transforms.clean_text import noise_category
 from transforms.library_logs import demote_library_logs
 from transforms.records import StageError
 
@@ -74,7 +75,8 @@ NEVER_TEXT = (  # trafilatura deletes these before extracting anyway (its MANUAL
 _BLOCK_BREAK = re.compile(r"\n+")
 # A line break inside a sentence: old pages hard-wrap paragraphs with <br>, which extraction turns into
 # line breaks like any block boundary. A line of MIN_WRAPPED_CHARS or more (or ending with a comma) that
-# does not end a sentence, followed by one starting in lower case, is joined with it.
+# does not end a sentence, followed by one starting in lower case, is joined with it (unless that one is a
+# line of page furniture by itself, "copyright ...": cleaning must still see it alone).
 MIN_WRAPPED_CHARS = 40
 _SENTENCE_END = tuple('.!?:;…"”’\'»)]|')
 _DOCUMENT_START = re.compile(r"<\s*(html|body|head|!doctype)\b", re.I)
@@ -237,7 +239,7 @@ def _paragraphs(text: str) -> str:
             continue
         last = out[-1] if out else ""
         if (last and line[0].islower() and not last.endswith(_SENTENCE_END)
-                and (len(last) >= MIN_WRAPPED_CHARS or last.endswith(","))):
+                and (len(last) >= MIN_WRAPPED_CHARS or last.endswith(",")) and noise_category(line) is None):
             out[-1] = f"{last} {line}"
         else:
             out.append(line)
