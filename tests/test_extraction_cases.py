@@ -173,6 +173,9 @@ def test_binary_files_are_still_refused(payload, fmt, reason):
         ("Title\n\nUTF-16 with its byte-order mark.".encode("utf-16"), "txt", "UTF-16 with its byte-order mark."),
         ("<p>Le café “crème”</p>".encode("cp1252"), "html", "<p>Le café “crème”</p>"),  # detected
         ('<meta charset="koi8-r"><p>Москва, столица России</p>'.encode("koi8_r"), "html", "Москва, столица России"),
+        # UTF-8 but for one stray windows-1252 byte: still UTF-8 (not re-read as mojibake), U+FFFD for the byte
+        ("<p>Zürich, Genève, “Köln” – São Paulo</p>".encode() + b"<p>caf\xe9</p>", "html",
+         "<p>Zürich, Genève, “Köln” – São Paulo</p><p>caf\ufffd</p>"),
     ],
 )
 def test_pages_are_read_as_browsers_read_them(payload, fmt, text):

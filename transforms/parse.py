@@ -4,12 +4,14 @@ Validation is strict and explained: a user reading the `errors` table should see
 whether a message was not JSON, missing its body, or carried a field of the wrong type.
 
 HTML and text pages are read as browsers read them: a byte-order mark decides the encoding, stray
-NUL and other control characters are removed (browsers ignore them) instead of refusing the page,
-and an HTML page that is not UTF-8 is decoded with the charset it declares (<meta charset>, the
-http-equiv Content-Type, an XML declaration; labels as the WHATWG Encoding standard reads them,
-"iso-8859-1" meaning windows-1252) or, when that one fails too, with the charset detected from
-its bytes (charset-normalizer; windows-1252 preferred among equally good answers, as browsers
-default to it). Plain-text files have no declaration: they must be UTF-8 (or carry a BOM).
+NUL and other control characters are removed (browsers ignore them) instead of refusing the page.
+An HTML page that is UTF-8 but for a few stray bytes (3 valid non-ASCII characters or more per
+invalid byte) is read as UTF-8 with U+FFFD for those; one that is not UTF-8 is decoded with the
+charset it declares (<meta charset>, the http-equiv Content-Type, an XML declaration; labels as the
+WHATWG Encoding standard reads them, "iso-8859-1" meaning windows-1252) or, when that one fails too,
+with the charset detected from its bytes (charset-normalizer; windows-1252 preferred among equally
+good answers, as browsers default to it). Plain-text files have no declaration: they must be UTF-8
+(or carry a BOM).
 Binary files are still refused, with the reason: a known file signature (images, PDF, archives,
 executables, media) or more than 5% control bytes (16 at least).
 """
@@ -32,6 +34,8 @@ _NOT_CONTROL_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_:.\-]+)""", re.I)
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_:.\-]+)""", re.I)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+MIN_VALID_PER_INVALID = 3  # UTF-8 with this many valid non-ASCII characters per invalid byte is UTF-8
 MAX_CONTROL_SHARE = 0.05  # more control bytes than this in the first 64 KB: binary, not text ...
 MIN_BINARY_CONTROLS = 16  # ... if there are at least this many (a short note with two stray NULs is text)
 _SNIFF_BYTES = 65536
@@ -170,6 +174,10 @@ def _decode_html(payload: bytes) -> str:
         return _without_controls(payload.decode("utf-8"))
     except UnicodeDecodeError as exc:
         utf8_error = exc
+    lenient = payload.decode("utf-8", errors="replace")
+    invalid = lenient.count("\ufffd")
+    if len(_NON_ASCII.findall(lenient)) - invalid >= MIN_VALID_PER_INVALID * invalid:
+        return _without_controls(lenient)  # UTF-8 with a few stray bytes: U+FFFD for them, as browsers do
     declared = declared_charset(payload)
     if declared and declared != "utf-8":
         try:
