@@ -208,3 +208,14 @@ def test_transcript_turns_are_quotes_of_their_speakers(nlp):
 
 def test_a_lone_label_is_no_transcript(nlp):
     assert rows(nlp, "UPDATE: The road reopened at noon after crews cleared the debris.") == []
+
+
+def test_transcript_printed_as_a_quote(nlp):
+    text = ("Pence spoke with Chris Wallace on Sunday.\n"
+            '"WALLACE: Let’s start with breaking news on the debate story. What do you make of it?\n'
+            '"PENCE: Well, look, she thinks this is an episode of “Shark Tank.” But this is America, Chris.\n'
+            '"WALLACE: If I may, sir, because we’ve got limited time.')
+    found = rows(nlp, text)
+    assert [(q["speaker"], q["text"][:12]) for q in found] == [
+        ("WALLACE", "Let’s start "), ("PENCE", "Well, look, "), ("WALLACE", "If I may, si")]
+    assert found[1]["text"].endswith("But this is America, Chris.")

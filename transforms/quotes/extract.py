@@ -110,8 +110,11 @@ def extract_quotes(doc: Doc, mentions: list[Mention], text: str | None = None,
                                              fallback=report.fallback or quote)
                 continue
         quotes.append(quote)
-    quotes += transcript_quotes(doc, text, resolver)
-    return _univocal(quotes)
+    turns = transcript_quotes(doc, text, resolver)
+    if turns:  # a transcript's turns are its quotes: the quote marks around them or inside them are none
+        spans = [piece for turn in turns for piece in turn.pieces()]
+        quotes = [q for q in quotes if not any(s - 2 <= q.start_char < e or s <= q.end_char <= e for s, e in spans)]
+    return _univocal(quotes + turns)
 
 
 def _univocal(quotes: list[Quote]) -> list[Quote]:

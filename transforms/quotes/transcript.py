@@ -15,7 +15,8 @@ from transforms.cues import SPEECH
 from transforms.quotes.model import Quote
 from transforms.speakers import SpeakerResolver, proper_name
 
-LABEL = re.compile(r"^[ \t]*([A-Z][A-Z.'’\- ]{1,38}[A-Z.]):[ \t]+(?=\S)", re.M)
+# the label may follow the quote mark that opens each paragraph of a quoted transcript ('"PENCE: Well, ...')
+LABEL = re.compile(r"^[ \t]*[\"“]?([A-Z][A-Z.'’\- ]{1,38}[A-Z.]):[ \t]+(?=\S)", re.M)
 NOT_SPEAKERS = {"UPDATE", "UPDATED", "BREAKING", "EXCLUSIVE", "WATCH", "VIDEO", "LIVE", "NOTE", "EDITOR'S NOTE",
                 "CORRECTION", "PHOTOS", "RELATED", "READ MORE", "SEE ALSO", "Q", "A"}
 MIN_TURNS = 2
