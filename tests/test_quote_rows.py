@@ -87,6 +87,8 @@ def test_cue_type_table():
         "The deal appeared certain to collapse by the end of the week.",
         "The senator seems tired of the long campaign.",
         "The court heard that the defendant had fled the country.",
+        "The police released the footage on Friday evening.",
+        "The board's decision to close the plant surprised the workers.",
     ],
 )
 def test_constructions_that_attribute_nothing_make_no_row(nlp, sentence):

@@ -38,7 +38,7 @@ OBJECT = set("""
 announce report endorse criticize criticise praise cite reject denounce defend question dismiss blast slam attack
 mock tout describe propose decry condemn blame oppose express mention discuss highlight reveal
 predict confirm acknowledge admit recall recount suggest call accuse credit thank applaud welcome
-lament tweet post release decline refuse demand offer urge recommend
+lament tweet post decline refuse demand offer urge recommend
 echo list repeat remember portray deem show
 support back favor favour embrace champion name issue
 reference rebuke assail lambaste deride bemoan invoke retweet email outline detail congratulate request rebut liken
@@ -104,9 +104,10 @@ claim claims assertion assertions assumption suggestion belief beliefs complaint
 accusation accusations argument arguments warning warnings promise insistence contention charge charges prediction
 admission fear fears hope hopes view conviction report reports statement statements announcement finding findings
 """.split())
-# Nouns of intention that carry a to-infinitive: "his decision to run", "Clinton's pledge to raise wages".
+# Nouns of intention that carry a to-infinitive: "his plan to run", "Clinton’s pledge to raise wages" (not
+# "decision": a decision is no attribution).
 INTENT_NOUNS = set("""
-promise promises pledge pledges vow vows plan plans decision refusal call calls threat threats offer proposal
+promise promises pledge pledges vow vows plan plans refusal call calls threat threats offer proposal
 demand demands desire intention willingness bid
 """.split())
 LIGHT_VERBS = set("""
