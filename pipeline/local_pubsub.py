@@ -54,7 +54,9 @@ LOG = logging.getLogger(__name__)
 WRITTEN_AGAINST = "2.77"  # the Beam minor version whose DirectRunner internals this module patches
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024  # Pub/Sub's limit on one message's data and attributes
 PULL_MAX_MESSAGES = 10  # as Beam's own reader
-PULL_TIMEOUT_SECONDS = 5.0  # an idle pull returns this often, so the watermark (and windows) move on
+PULL_TIMEOUT_SECONDS = 6.0  # deadline of a pull: an idle one returns sooner (the emulator: ~4 s), so windows move on
+PROBE_TIMEOUT_SECONDS = 3.0  # after a pull ran out: is the server there at all?
+RPC_TIMEOUT_SECONDS = 10.0  # acknowledge / modify_ack_deadline
 PULL_MAX_OUTSTANDING = 1000  # no pulls while this many copies wait for their outcome
 LEASE_SECONDS = 20  # the ack deadline each held message is given (and renewed): a crash's redelivery wait
 LEASE_RENEW_SECONDS = 5
@@ -347,16 +349,20 @@ class LocalPubSub:
         from google.api_core import exceptions as gexc
 
         try:
+            # retry=None: the client's own policy would retry an unreachable server for 60 s in silence;
+            # the backoff below says so on stderr instead.
             response = self._client.pull(subscription=subscription, max_messages=PULL_MAX_MESSAGES,
-                                         timeout=PULL_TIMEOUT_SECONDS)
+                                         timeout=PULL_TIMEOUT_SECONDS, retry=None)
         except gexc.DeadlineExceeded:
-            self._recovered()
-            return []  # nothing arrived in PULL_TIMEOUT_SECONDS
+            # An idle subscription answers an empty pull before the deadline (the emulator after ~4 s), but
+            # a server may also let an idle pull run out: ask it something quick to tell the two apart.
+            self._probe(subscription)
+            return []
         except gexc.NotFound as exc:
             self.fatal = f"error: the subscription {subscription} does not exist (any more): {exc.message}"
             return []
         except (gexc.ServiceUnavailable, gexc.InternalServerError, gexc.Unknown, gexc.Aborted,
-                gexc.ResourceExhausted) as exc:
+                gexc.ResourceExhausted, gexc.RetryError) as exc:
             self._wait_out(exc)
             return []
         except ValueError:
@@ -379,6 +385,18 @@ class LocalPubSub:
                 self.tally.inc("redelivered_written")
             results.append((Timestamp.from_utc_datetime(rm.message.publish_time), message))
         return results
+
+    def _probe(self, subscription: str) -> None:
+        from google.api_core import exceptions as gexc
+
+        try:
+            self._client.get_subscription(subscription=subscription, timeout=PROBE_TIMEOUT_SECONDS, retry=None)
+        except gexc.NotFound as exc:
+            self.fatal = f"error: the subscription {subscription} does not exist (any more): {exc.message}"
+        except Exception as exc:  # noqa: BLE001 - any other failure: the server is not answering
+            self._wait_out(exc)
+        else:
+            self._recovered()
 
     def _wait_out(self, exc: Exception) -> None:
         self._backoff = min(BACKOFF_MAX_SECONDS, self._backoff * 2 or BACKOFF_FIRST_SECONDS)
@@ -428,7 +446,8 @@ class LocalPubSub:
         for k in range(0, len(ready), ACK_BATCH):
             chunk = ready[k:k + ACK_BATCH]
             try:
-                self._client.acknowledge(subscription=self._subscription(), ack_ids=chunk)
+                self._client.acknowledge(subscription=self._subscription(), ack_ids=chunk, retry=None,
+                                         timeout=RPC_TIMEOUT_SECONDS)
             except Exception as exc:  # noqa: BLE001 - unreachable: keep them for the next round
                 LOG.warning("acknowledging %d message(s) failed (%s); will retry", len(chunk), exc)
                 self.ledger.give_back(ready[k:])
@@ -446,7 +465,8 @@ class LocalPubSub:
         for k in range(0, len(ack_ids), ACK_BATCH):
             try:
                 self._client.modify_ack_deadline(subscription=self._subscription(), ack_ids=ack_ids[k:k + ACK_BATCH],
-                                                 ack_deadline_seconds=seconds)
+                                                 ack_deadline_seconds=seconds, retry=None,
+                                                 timeout=RPC_TIMEOUT_SECONDS)
             except Exception as exc:  # noqa: BLE001 - a lapsed lease means a redelivery, never a loss
                 LOG.warning("extending the ack deadline of %d message(s) failed: %s", len(ack_ids), exc)
                 return

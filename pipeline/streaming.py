@@ -23,7 +23,7 @@ acknowledged, then stops the runner and writes the run record. Messages not pull
 subscription. A second signal stops at once; what was not acknowledged is redelivered to the next run.
 
 Beam 2.77 traps met here (all verified): the DirectRunner's Pub/Sub pull blocks up to 30 s on an
-empty subscription and only then moves the watermark (the local adapter's pull returns within 5 s);
+empty subscription and only then moves the watermark (the local adapter's within 6 s);
 its user metrics keep only a step's first bundle (pipeline/tally.py); Python's Reshuffle drops late
 rows (transforms/windowing.py); and the continuation trigger of a processing-time trigger never
 fires on it (WindowByEventTime).
@@ -60,7 +60,7 @@ LOG = logging.getLogger(__name__)
 # the time the row takes to reach the sink's GroupByKey.
 LATENESS_MARGIN_SECONDS = 5
 # The DirectRunner's Pub/Sub read blocks up to 30 s in a pull when the subscription is empty, and
-# the watermark (hence window firing) only moves when a pull returns (the local adapter's: 5 s).
+# the watermark (hence window firing) only moves when a pull returns (the local adapter's: 6 s at most).
 PULL_BLOCK_SECONDS = 30
 # The local runner's adapter learns from these pass-through steps how many entities and quotes rows
 # each article has, to acknowledge its message once all of them are published (pipeline/local_pubsub.py).

@@ -23,6 +23,7 @@ from pathlib import Path
 EMULATOR_BIN = Path(os.environ.get(
     "PUBSUB_EMULATOR_BIN", "/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator"))
 READY_LINE = "Server started"
+_RUNNING: dict[str, subprocess.Popen] = {}  # host:port -> the emulator's launcher (its process group)
 
 
 class EmulatorError(RuntimeError):
@@ -48,6 +49,7 @@ def _stop(proc: subprocess.Popen, timeout: float = 10) -> None:
     if proc.poll() is not None:
         return
     try:
+        os.killpg(proc.pid, signal.SIGCONT)  # a paused emulator handles no SIGTERM
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -75,8 +77,10 @@ def pubsub_emulator(startup_timeout: float = 60) -> Iterator[str]:
     try:
         _wait_ready(proc, Path(log.name), startup_timeout)
         os.environ["PUBSUB_EMULATOR_HOST"] = host
+        _RUNNING[host] = proc
         yield host
     finally:
+        _RUNNING.pop(host, None)
         if previous is None:
             os.environ.pop("PUBSUB_EMULATOR_HOST", None)
         else:
@@ -84,6 +88,16 @@ def pubsub_emulator(startup_timeout: float = 60) -> Iterator[str]:
         _stop(proc)
         log.close()
         Path(log.name).unlink(missing_ok=True)
+
+
+def pause(host: str) -> None:
+    """Freeze the emulator (SIGSTOP to its process group): clients see a server that does not answer, as in a
+    network outage, and its messages are all there again after resume()."""
+    os.killpg(_RUNNING[host].pid, signal.SIGSTOP)
+
+
+def resume(host: str) -> None:
+    os.killpg(_RUNNING[host].pid, signal.SIGCONT)
 
 
 def _wait_ready(proc: subprocess.Popen, log: Path, timeout: float) -> None:

@@ -377,3 +377,46 @@ def test_sigkill_at_any_moment_loses_no_message(pubsub_emulator_host, tmp_path):
     assert record["counts"]["redelivered_written"] == len(again)
     assert record["counts"]["acknowledged"] == record["counts"]["inputs"]
     assert drain_subscription(sub) == []
+
+
+def test_outage_then_deleted_subscription(pubsub_emulator_host, tmp_path):
+    """Pub/Sub unresponsive for a while (the emulator frozen): the run says so on stderr, retries with backoff
+    and, once it answers again, goes on without losing a message. Then the subscription is deleted: the run
+    exits non-zero with one line saying so."""
+    from google.cloud import pubsub_v1
+
+    from tests.emulator import pause, resume
+
+    topic, sub = create_topic_and_subscription(PROJECT, "outage", "outage-pipeline", ack_deadline_seconds=10)
+    out = tmp_path / "out"
+    rng = random.Random(31)
+    arts = {f"it-{i}": article(i, rng) for i in range(600, 630)}
+    first, second = list(arts.values())[:15], list(arts.values())[15:]
+    log_path = tmp_path / "run.log"
+    proc = _start(sub, out, log_path, 4)
+
+    def written() -> set[str]:
+        return set(read_table(str(out), "articles").column("article_id").to_pylist()) if _files(out) else set()
+
+    try:
+        publish(topic, [(json.dumps(a).encode(), {}) for a in first])
+        _wait(lambda: {a["id"] for a in first} <= written(), proc, log_path, 150, poll=0.5)
+        publish(topic, [(json.dumps(a).encode(), {}) for a in second])  # in the subscription, not yet read
+        pause(pubsub_emulator_host)
+        try:
+            _wait(lambda: "Pub/Sub unreachable" in log_path.read_text(), proc, log_path, 60, poll=0.5)
+        finally:
+            resume(pubsub_emulator_host)
+        _wait(lambda: set(arts) <= written(), proc, log_path, 150, poll=0.5)
+        assert "Pub/Sub reachable again" in log_path.read_text()
+        with pubsub_v1.SubscriberClient() as admin:
+            admin.delete_subscription(subscription=sub)
+        code = proc.wait(timeout=60)
+    finally:
+        reap(proc)
+    output = log_path.read_text()
+    assert code != 0, output[-3000:]
+    lines = [line for line in output.splitlines() if line.startswith("error:")]
+    assert lines == [lines[0]] and f"subscription {sub} does not exist" in lines[0], output[-3000:]
+    ids = read_table(str(out), "articles").column("article_id").to_pylist()
+    assert sorted(ids) == sorted(arts)  # nothing lost, nothing twice
