@@ -221,3 +221,9 @@ def test_transcript_printed_as_a_quote(nlp):
     assert [(q["speaker"], q["text"][:12]) for q in found] == [
         ("WALLACE", "Let’s start "), ("PENCE", "Well, look, "), ("WALLACE", "If I may, si")]
     assert found[1]["text"].endswith("But this is America, Chris.")
+
+
+def test_called_for_a_clause_the_parser_hung_on_the_verb(nlp):
+    (q,) = rows(nlp, "Warren called for compensation to be “clawed back” for responsible executives.")
+    assert (q["text"], q["cue"], q["kind"]) == ("compensation to be “clawed back” for responsible executives",
+                                                "called for", "partial")

@@ -270,6 +270,11 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
                 obj = [g for g in c.children if g.dep_ in ("pobj", "pcomp")]
                 if obj:
                     return object_phrase(cue, obj[0]), extra + [c], "prep"
+                clause = next((g for g in kids if g.left_edge.i == c.i + 1 and g.dep_ in ("ccomp", "xcomp", "advcl")),
+                              None)
+                if clause is not None:
+                    # 'called for compensation to be “clawed back”': the parser hung the clause on the verb
+                    return list(clause.subtree), extra + [c], "prep"
     if lemma in OBJECT and lemma not in ADDRESSEE:
         objs = [c for c in kids if c.dep_ == "dobj" and c.i > cue.i]
         if objs:
