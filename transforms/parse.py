@@ -122,8 +122,13 @@ def _refuse_binary(payload: bytes) -> None:
                                 f"({sample.count(0)} NUL), not text")
 
 
-def _without_controls(text: str) -> str:
-    """Stray NUL and other control characters removed, as browsers ignore them (tab and newlines stay)."""
+def _without_controls(text: str, payload: bytes | None = None) -> str:
+    """Stray NUL and other control characters removed, as browsers ignore them (tab and newlines stay).
+
+    With the payload of an ASCII-compatible encoding (every one but the BOM-marked UTF-16/32), a text
+    whose bytes hold no control byte is returned at once: a byte scan costs a tenth of a regex search."""
+    if payload is not None and not payload.translate(None, _NOT_CONTROL_BYTES):
+        return text
     return _CONTROL.sub("", text) if _CONTROL.search(text) else text
 
 
@@ -142,12 +147,12 @@ def _decode_plain_text(payload: bytes) -> str:
     """A .txt file: BOM or UTF-8, stray control characters removed, binary files refused."""
     _refuse_binary(payload)
     text = _decode_bom(payload)
-    if text is None:
-        try:
-            text = payload.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise StageError(STAGE, f"invalid UTF-8 at byte {exc.start}: {exc.reason}") from None
-    return _without_controls(text)
+    if text is not None:
+        return _without_controls(text)
+    try:
+        return _without_controls(payload.decode("utf-8"), payload)
+    except UnicodeDecodeError as exc:
+        raise StageError(STAGE, f"invalid UTF-8 at byte {exc.start}: {exc.reason}") from None
 
 
 def declared_charset(payload: bytes) -> str | None:
@@ -171,24 +176,24 @@ def _decode_html(payload: bytes) -> str:
     if text is not None:
         return _without_controls(text)
     try:
-        return _without_controls(payload.decode("utf-8"))
+        return _without_controls(payload.decode("utf-8"), payload)
     except UnicodeDecodeError as exc:
         utf8_error = exc
     lenient = payload.decode("utf-8", errors="replace")
     invalid = lenient.count("\ufffd")
     if len(_NON_ASCII.findall(lenient)) - invalid >= MIN_VALID_PER_INVALID * invalid:
-        return _without_controls(lenient)  # UTF-8 with a few stray bytes: U+FFFD for them, as browsers do
+        return _without_controls(lenient, payload)  # UTF-8 with a few stray bytes: U+FFFD for them, as browsers do
     declared = declared_charset(payload)
     if declared and declared != "utf-8":
         try:
-            return _without_controls(payload.decode(declared))
+            return _without_controls(payload.decode(declared), payload)
         except UnicodeDecodeError:
             pass
     detected = detect_charset(payload)
     if detected is None:
         named = f"declared {declared}, " if declared else ""
         raise StageError(STAGE, f"not text in any charset ({named}invalid UTF-8 at byte {utf8_error.start})")
-    return _without_controls(payload.decode(detected, errors="replace"))
+    return _without_controls(payload.decode(detected, errors="replace"), payload)
 
 
 def detect_charset(payload: bytes) -> str | None:
