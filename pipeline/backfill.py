@@ -32,7 +32,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from pipeline.options import LOCAL_RUNNER, parse_run_arguments
+from pipeline.arguments import LOCAL_RUNNER, parse_run_arguments
 
 LOG = logging.getLogger(__name__)
 
@@ -209,6 +209,15 @@ def run_backfill(args: argparse.Namespace, extra: list[str]) -> int:
         return 2
     if args.template:
         return _launch_template_days(args, days, extra)
+    from pipeline.preflight import PreflightError, check_model, check_runner
+
+    run_args, _ = parse_run_arguments(["--runner", args.runner, *extra])
+    try:  # once for every day: a mistake costs seconds, not a day's NLP work each
+        check_runner(run_args.runner)
+        check_model(run_args.model)
+    except PreflightError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return _run_days(args, days, extra)
 
 

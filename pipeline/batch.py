@@ -7,9 +7,7 @@ rows it replaces, the ledger entries of the files read and the run record, so a 
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import re
 import time
 from typing import Any
 
@@ -17,7 +15,17 @@ import apache_beam as beam
 from apache_beam.pvalue import AsDict, AsSingleton
 
 from pipeline import run_record
-from pipeline.commit import Change, CommitError, TableChange, commit, current_files, plan_adds, staging_root
+from pipeline.batch_plan import BatchPlan, abnormal_day
+from pipeline.commit import (
+    Change,
+    CommitError,
+    TableChange,
+    commit,
+    current_files,
+    partition_counts,
+    plan_adds,
+    staging_root,
+)
 from pipeline.graph import ROW_LIST_TABLES, GraphConfig, ProcessArticles
 from pipeline.ledger import (
     LedgerEntry,
@@ -34,53 +42,10 @@ from pipeline.sinks import WritePartitionedBatch
 from pipeline.sources import ReadArticleFiles
 from transforms.dedup import DUPLICATES
 
-RUN_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-def checked_run_key(value: str) -> str:
-    """Run keys become file names: letters, digits, '-' and '_' only, so no key can leave its folder."""
-    if not RUN_KEY.match(value):
-        raise ValueError(f"run key {value!r} must match {RUN_KEY.pattern}")
-    return value
-
 
 def with_partition(row: dict[str, Any], day: str) -> dict[str, Any]:
     """A row filed under the backfilled day, whatever its published date."""
     return {**row, PARTITION_COLUMN: day}
-
-
-@dataclasses.dataclass(frozen=True)
-class BatchPlan:
-    """What one batch run reads and what it replaces: plain data, decided by the launcher."""
-
-    run_id: str
-    output: str
-    files: tuple[dict, ...]  # InputFile dicts this run reads
-    replaces: tuple[str, ...] = ()  # uris among them whose earlier rows are replaced
-    owners: dict[str, str] = dataclasses.field(default_factory=dict)  # uri -> run id that published it
-    skipped: int = 0  # listed files the ledger holds unchanged
-    partition_date: str | None = None  # a backfilled day: its partitions are replaced whole
-    force: bool = False  # a backfill may replace a day with an abnormal result
-    follow_symlinks: bool = False
-    max_record_bytes: int | None = None
-    inputs: tuple[str, ...] = ()  # the patterns as given (for the record)
-
-
-def abnormal_day(new: dict[str, int], old: dict[str, int]) -> str | None:
-    """Why a backfilled day's result should not replace what is there, or None (see --force)."""
-    if old.get("articles", 0) and not new.get("articles", 0):
-        return f"it has no articles where the day has {old['articles']}"
-    share = new.get("errors", 0) / max(1, new.get("articles", 0) + new.get("errors", 0))
-    old_share = old.get("errors", 0) / max(1, old.get("articles", 0) + old.get("errors", 0))
-    if old.get("articles", 0) and share > 0.2 and share > 2 * old_share + 0.1:
-        return f"{share:.0%} of its inputs are errors where the day has {old_share:.0%}"
-    return None
-
-
-def _partition_rows(root: str, table: str, day: str) -> int:
-    from pipeline.commit import partition_counts
-
-    return partition_counts(root, table, day)
 
 
 def finish_run(plan: BatchPlan, temp_files: list[str], counts: dict[str, int], base: dict[str, Any],
@@ -90,7 +55,8 @@ def finish_run(plan: BatchPlan, temp_files: list[str], counts: dict[str, int], b
     adds = plan_adds(temp_files, staging, plan.run_id)
     replaced, removed_ids = replacement(output, staging, set(plan.replaces), plan.owners)
     # An article an earlier run published (from another file) is a duplicate, as within a run.
-    dropped = drop_known(adds, known_article_ids(output) - removed_ids)
+    replaced_days = [plan.partition_date] if plan.partition_date else []
+    dropped = drop_known(adds, known_article_ids(output, replaced_days) - removed_ids)
     counts = dict(counts)
     for table in ("articles", "entities", "quotes"):
         counts[table] = counts.get(table, 0) - dropped[table]
@@ -100,7 +66,7 @@ def finish_run(plan: BatchPlan, temp_files: list[str], counts: dict[str, int], b
     record = dict(base, counts=counts)
     if plan.partition_date:
         day = plan.partition_date
-        old = {t: _partition_rows(output, t, day) for t in ("articles", "errors")}
+        old = {t: partition_counts(output, t, day) for t in ("articles", "errors")}
         why = abnormal_day({"articles": counts.get("articles", 0), "errors": counts.get("errors", 0)}, old)
         if why and not plan.force:
             raise CommitError(f"dt={day} was not replaced: {why} (--force replaces it anyway)")

@@ -12,7 +12,7 @@ import logging
 import sys
 
 from pipeline import __version__
-from pipeline.options import add_run_arguments
+from pipeline.arguments import add_run_arguments
 from pipeline.preflight import PreflightError, check_model, check_runner, unknown_beam_options
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -45,8 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_arguments(run)
     from pipeline.backfill import add_parser as add_backfill_parser
     from pipeline.publish import add_parser as add_publish_parser
+    from pipeline.report import add_parser as add_report_parser
 
-    for add in (add_backfill_parser, add_publish_parser, _add_report_parser):
+    for add in (add_backfill_parser, add_publish_parser, add_report_parser):
         p = add(sub)
         if p is not None:
             for action in common._actions:
@@ -55,27 +56,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_report_parser(sub):
-    try:
-        from pipeline.report import add_parser
-    except ImportError:  # the report module is optional in a stripped-down install
-        return None
-    return add_parser(sub)
+def _strays(extras: list[str]) -> list[str]:
+    """Arguments that cannot be an option's value: no option before them (found without importing Beam)."""
+    out = []
+    for i, arg in enumerate(extras):
+        before = extras[i - 1] if i else ""
+        if not arg.startswith("-") and not (before.startswith("--") and "=" not in before):
+            out.append(arg)
+    return out
 
 
 def _refuse(parser: argparse.ArgumentParser, extras: list[str], beam_ok: bool) -> None:
     """Exit 2 (argparse style) on a stray positional (say how to quote a glob) or an option nobody knows."""
-    stray = [a for a in extras if not a.startswith("-")]
-    options = [a for a in extras if a.startswith("-")]
+    stray = _strays(extras)
+    unknown = [] if stray else unknown_beam_options(extras) if beam_ok else list(extras)
+    options = [a for a in unknown if a.startswith("-")]
+    if options:
+        parser.error(f"unrecognized option(s): {' '.join(options)} (see --help)")
+    stray = stray or [a for a in unknown if not a.startswith("-")]
     if stray:
         hint = ""
         if any("/" in a or "." in a for a in stray):
             hint = ("; an unquoted glob? the shell expanded it into many arguments: quote it, "
                     "e.g. --input 'samples/txt/*.txt'")
         parser.error(f"unexpected argument(s): {' '.join(stray[:3])}{' ...' if len(stray) > 3 else ''}{hint}")
-    unknown = unknown_beam_options(options) if beam_ok else options
-    if unknown:
-        parser.error(f"unrecognized option(s): {' '.join(unknown)} (see --help)")
 
 
 def _configure_logging(level: str) -> None:
@@ -124,7 +128,7 @@ def _dispatch_run(parser: argparse.ArgumentParser, args: argparse.Namespace, ext
         from pipeline.launch import run_stream
 
         return run_stream(args, extras)
-    from pipeline.batch import RUN_KEY
+    from pipeline.batch_plan import RUN_KEY
     from pipeline.launch import run_batch
 
     if args.run_key and not RUN_KEY.match(args.run_key):

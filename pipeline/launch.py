@@ -14,11 +14,11 @@ import sys
 import time
 from typing import Any
 
+from pipeline.arguments import LOCAL_RUNNER, default_local_workers, split_components
 from pipeline.commit import discard_stale_staging, hold_staging, join, recover
-from pipeline.options import LOCAL_RUNNER, default_local_workers, split_components
+from pipeline.inputs import REGULAR, list_inputs
 from pipeline.preflight import PreflightError, check_output_not_read, check_output_root
 from pipeline.run_record import new_run_id, read_record, reconciles, record_path, summary_line
-from pipeline.sources import REGULAR, list_inputs
 
 LOG = logging.getLogger("pipeline")
 
@@ -57,7 +57,7 @@ def stage_times(result) -> str:
 
 def plan_run(args: argparse.Namespace, patterns: list[str], partition_date: str | None, run_id: str):
     """(BatchPlan, note) from the listed files and the ledger; raises PreflightError when nothing matches."""
-    from pipeline.batch import BatchPlan
+    from pipeline.batch_plan import BatchPlan
     from pipeline.ledger import read_ledger
 
     files, unmatched = list_inputs(patterns, follow_symlinks=args.follow_symlinks)
@@ -86,13 +86,7 @@ def plan_run(args: argparse.Namespace, patterns: list[str], partition_date: str 
 
 
 def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
-    import apache_beam as beam
-    from apache_beam.options.pipeline_options import StandardOptions
-
     from pipeline.backfill import resolve_partition
-    from pipeline.batch import build_batch
-    from pipeline.progress import Progress
-    from pipeline.watchdog import WorkerWatchdog
 
     try:
         patterns, partition_date = resolve_partition(args.input, args.partition_date)
@@ -108,6 +102,13 @@ def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"run {run_id}: {note}", file=sys.stderr, flush=True)
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import StandardOptions
+
+    from pipeline.batch import build_batch
+    from pipeline.progress import Progress
+    from pipeline.watchdog import WorkerWatchdog
+
     if not plan.files:
         print(f"run {run_id}: nothing new to ingest (every listed file is in the ledger; --reprocess reads "
               "them again)")
@@ -176,7 +177,7 @@ def run_stream(args: argparse.Namespace, beam_args: list[str]) -> int:
     """`run --streaming`: Pub/Sub in, windowed Parquet out, until SIGTERM/Ctrl-C (see pipeline/streaming.py)."""
     import hashlib
 
-    from pipeline.batch import RUN_KEY
+    from pipeline.batch_plan import RUN_KEY
     from pipeline.run_record import new_run_id
     from pipeline.streaming import StreamingSettings, run_streaming
 

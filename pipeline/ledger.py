@@ -17,9 +17,8 @@ import os
 from collections.abc import Iterable, Mapping
 
 import pyarrow.parquet as pq
-from apache_beam.io.filesystems import FileSystems
 
-from pipeline.commit import LEDGER_DIR, TableChange, current_files, is_local, join, owner_of
+from pipeline.commit import LEDGER_DIR, FileSystems, TableChange, current_files, is_local, join, owner_of
 from pipeline.schemas import TABLES
 
 
@@ -110,10 +109,13 @@ def replacement(root: str, staging: str, sources: set[str], owners: Mapping[str,
     return changes, removed_ids
 
 
-def known_article_ids(root: str) -> set[str]:
-    """Every article id the articles table holds now (one column read per file)."""
+def known_article_ids(root: str, skip_partitions: Iterable[str] = ()) -> set[str]:
+    """Every article id the articles table holds now, outside partitions being replaced (one column per file)."""
+    skip = {f"dt={day}/" for day in skip_partitions}
     ids: set[str] = set()
-    for path in current_files(root, "articles").values():
+    for rel, path in current_files(root, "articles").items():
+        if any(rel.startswith(s) for s in skip):
+            continue
         with FileSystems.open(path) as fh:
             ids.update(pq.read_table(fh, columns=["article_id"]).column("article_id").to_pylist())
     return ids

@@ -11,9 +11,7 @@ import importlib.util
 import os
 from collections.abc import Iterable
 
-from apache_beam.options.pipeline_options import PipelineOptions
-
-from pipeline.options import LOCAL_RUNNER, NewsPipelineOptions
+from pipeline.arguments import LOCAL_RUNNER
 
 RUN_KEY_CHARS = "letters, digits, '-' and '_'"
 
@@ -83,12 +81,15 @@ def check_output_not_read(output: str, patterns: Iterable[str], files: Iterable[
 
 def beam_option_parser() -> argparse.ArgumentParser:
     """Every option Beam and this pipeline know, as PipelineOptions.get_all_options builds it."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    import pipeline.options  # noqa: F401 - declares NewsPipelineOptions, a PipelineOptions subclass
+
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
 
     def add(cls: type) -> None:
         for sub in cls.__subclasses__():
-            if sub is not NewsPipelineOptions:
-                sub._add_argparse_args(parser)  # noqa: SLF001 - the documented way options are declared
+            sub._add_argparse_args(parser)  # noqa: SLF001 - the documented way options are declared
             add(sub)
 
     add(PipelineOptions)

@@ -16,13 +16,6 @@ import sys
 import threading
 from collections.abc import Iterable, Iterator
 
-from apache_beam.io.filesystem import CompressionTypes
-from apache_beam.io.filesystems import FileSystems
-
-from pipeline.sources import raw_inputs_from_file
-from transforms.parse import _decode_html, _decode_text, _from_txt
-from transforms.records import StageError
-
 TOPIC = re.compile(r"projects/[^/]+/topics/[^/]+")
 SUBSCRIPTION = re.compile(r"projects/[^/]+/subscriptions/[^/]+")
 MAX_FILE_BYTES = 20_000_000
@@ -43,10 +36,18 @@ def add_parser(sub) -> None:
                      help="Create the topic and this subscription on it first if they do not exist, so that "
                           "the messages wait there for `run --input_subscription` (handy on the emulator).")
     pub.add_argument("--no_progress", action="store_true", help="Do not draw the progress bar.")
+    pub.add_argument("--timeout", type=float, default=60.0,
+                     help="Seconds to wait for Pub/Sub to acknowledge every message; any message not acknowledged "
+                          "by then counts as failed (exit status 1).")
+    return pub
 
 
 def payloads_from_file(path: str, data: bytes) -> Iterator[tuple[str, bytes | None, str | None]]:
     """(source_uri, message data, None) per article in a file, or (source_uri, None, reason) if unreadable."""
+    from pipeline.sources import raw_inputs_from_file
+    from transforms.parse import _decode_html, _decode_text, _from_txt
+    from transforms.records import StageError
+
     for raw in raw_inputs_from_file(path, data, MAX_FILE_BYTES):
         uri, payload, fmt = raw["source_uri"], raw["payload"], raw.get("format")
         if raw.get("read_error"):
@@ -65,6 +66,8 @@ def payloads_from_file(path: str, data: bytes) -> Iterator[tuple[str, bytes | No
 
 
 def expand(patterns: Iterable[str]) -> list[str]:
+    from apache_beam.io.filesystems import FileSystems
+
     paths: list[str] = []
     for pattern in patterns:
         matched = FileSystems.match([pattern])[0].metadata_list
@@ -83,8 +86,11 @@ def parse_attributes(pairs: list[str]) -> dict[str, str]:
 
 
 def publish_messages(topic: str, messages: list[tuple[str, bytes]], attributes: dict[str, str],
-                     progress: bool = True) -> tuple[int, list[str]]:
-    """Publish and wait for every message; returns (published, failures as 'uri: reason')."""
+                     progress: bool = True, timeout: float = 60.0) -> tuple[int, list[str]]:
+    """Publish and wait for every message up to `timeout` seconds in all; returns (acknowledged, failures as
+    'uri: reason'). A message not acknowledged in time is a failure: an unreachable host must not pass."""
+    import time
+
     from google.cloud import pubsub_v1
     from google.cloud.pubsub_v1.types import LimitExceededBehavior, PublisherOptions, PublishFlowControl
     from tqdm import tqdm
@@ -108,13 +114,21 @@ def publish_messages(topic: str, messages: list[tuple[str, bytes]], attributes: 
     for uri, data in messages:
         future = client.publish(topic, data, **attributes)
         future.add_done_callback(done(uri))
-        futures.append(future)
-    for future in futures:
+        futures.append((uri, future))
+    deadline = time.monotonic() + timeout
+    for _, future in futures:
         with contextlib.suppress(Exception):  # failures are recorded by the callback
-            future.result(timeout=300)
+            future.result(timeout=max(0.0, deadline - time.monotonic()))
+    with lock:
+        late = [uri for uri, future in futures if not future.done()]
+        failures.extend(f"{uri}: not acknowledged within {timeout:.0f}s (is Pub/Sub reachable?)" for uri in late)
+        ok = len(messages) - len(failures)
     bar.close()
-    client.stop()
-    return len(messages) - len(failures), failures
+    # stop() flushes what is pending: bounded, so an unreachable host cannot hold the command.
+    stopper = threading.Thread(target=client.stop, daemon=True)
+    stopper.start()
+    stopper.join(timeout=5 if not late else 0.1)
+    return ok, failures
 
 
 def ensure_topic(topic: str, subscription: str | None = None) -> None:
@@ -147,6 +161,9 @@ def run_publish(args: argparse.Namespace) -> int:
         return 2
     messages: list[tuple[str, bytes]] = []
     skipped: list[str] = []
+    from apache_beam.io.filesystem import CompressionTypes
+    from apache_beam.io.filesystems import FileSystems
+
     for path in paths:
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
             data = fh.read()
@@ -159,10 +176,14 @@ def run_publish(args: argparse.Namespace) -> int:
         print(f"skipped {line}", file=sys.stderr)
     if args.create_topic or args.create_subscription:
         ensure_topic(args.topic, args.create_subscription)
-    published, failures = publish_messages(args.topic, messages, attributes, progress=not args.no_progress)
-    for line in failures:
+    published, failures = publish_messages(args.topic, messages, attributes, progress=not args.no_progress,
+                                           timeout=args.timeout)
+    for line in failures[:20]:
         print(f"failed {line}", file=sys.stderr)
+    if failures:
+        print(f"error: {len(failures)} of {len(messages)} message(s) were not acknowledged by Pub/Sub "
+              f"({published} published)", file=sys.stderr)
+        return 1
     print(f"published {published} message(s) from {len(paths)} file(s) to {args.topic}"
-          f"{f'; {len(skipped)} unreadable input(s) skipped' if skipped else ''}"
-          f"{f'; {len(failures)} failed' if failures else ''}")
-    return 1 if failures else 0
+          f"{f'; {len(skipped)} unreadable input(s) skipped' if skipped else ''}")
+    return 0

@@ -74,13 +74,14 @@ class ReportError(Exception):
     """A problem with the command's arguments or input that the user can fix (exit status 2)."""
 
 
-def add_parser(sub) -> None:
+def add_parser(sub) -> argparse.ArgumentParser:
     rep = sub.add_parser(
         "report", help="Write one self-contained HTML report (run health, speakers, quotes, entities, articles).",
         description="Read the output tables (local or gs://) and write one HTML file that opens offline: run "
                     "health, top speakers and their recent quotes, quotes over time, entities per label, and a "
                     "searchable article view with entities and quotes highlighted.")
     _add_arguments(rep)
+    return rep
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -11,18 +11,15 @@ import platform
 from importlib import metadata
 from typing import Any
 
-import apache_beam as beam
-from apache_beam.io.filesystems import FileSystems
-
 from pipeline import __version__
-from pipeline.commit import RUNS_DIR, join, write_bytes_atomic
+from pipeline.commit import RUNS_DIR, FileSystems, join, write_bytes_atomic
 
 COUNTED = ("inputs", "articles", "errors", "duplicates")
 
 
 def versions() -> dict[str, str]:
     """Installed versions, read from package metadata (importing spaCy only for this would slow launches)."""
-    return {"pipeline": __version__, "apache_beam": beam.__version__, "spacy": metadata.version("spacy"),
+    return {"pipeline": __version__, "apache_beam": metadata.version("apache-beam"), "spacy": metadata.version("spacy"),
             "pyarrow": metadata.version("pyarrow"), "python": platform.python_version()}
 
 

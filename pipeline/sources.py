@@ -13,8 +13,6 @@ first bytes plus its whole size and sha256. Reading never fails the pipeline.
 
 from __future__ import annotations
 
-import dataclasses
-import glob
 import gzip
 import hashlib
 import io
@@ -27,6 +25,7 @@ import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline.inputs import REGULAR, InputFile, canonical_local, list_inputs  # noqa: F401 - re-exported
 from transforms.records import ERROR_PAYLOAD_BYTES, RawInput
 
 FORMAT_BY_SUFFIX = {
@@ -39,7 +38,6 @@ FORMAT_BY_SUFFIX = {
     ".htm": "html",
 }
 CHUNK = 1 << 20
-REGULAR = "file"
 
 
 def format_of(path: str) -> tuple[str | None, bool]:
@@ -52,81 +50,6 @@ def format_of(path: str) -> tuple[str | None, bool]:
         if name.endswith(suffix):
             return fmt, gz
     return None, gz
-
-
-# -- listing ----------------------------------------------------------------------------------------------
-
-@dataclasses.dataclass(frozen=True)
-class InputFile:
-    """One matched path: `kind` is 'file' for a regular file, else why it is not read."""
-
-    uri: str
-    size: int
-    version: str
-    kind: str = REGULAR
-
-
-def canonical_local(path: str) -> str:
-    """The one spelling of a local file: absolute, normalised, its folder's symlinks resolved (not the file's)."""
-    path = os.path.abspath(os.path.expanduser(path))
-    return os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
-
-
-def _kind(mode: int) -> str | None:
-    if stat.S_ISREG(mode):
-        return REGULAR
-    if stat.S_ISDIR(mode):
-        return None  # a folder matched by a glob is not an input
-    if stat.S_ISFIFO(mode):
-        return "named pipe"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "device"
-    if stat.S_ISSOCK(mode):
-        return "socket"
-    return "special file"
-
-
-def _local_entry(path: str, follow_symlinks: bool) -> InputFile | None:
-    uri = canonical_local(path)
-    try:
-        st = os.lstat(uri)
-    except OSError as exc:
-        return InputFile(uri, 0, "", f"not readable ({exc.strerror})")
-    if stat.S_ISLNK(st.st_mode):
-        if not follow_symlinks:
-            return InputFile(uri, 0, str(st.st_mtime_ns), "symlink (not followed; --follow_symlinks reads it)")
-        try:
-            st = os.stat(uri)
-        except OSError:
-            return InputFile(uri, 0, "", "dangling symlink")
-    kind = _kind(st.st_mode)
-    if kind is None:
-        return None
-    return InputFile(uri, st.st_size if kind == REGULAR else 0, str(st.st_mtime_ns), kind)
-
-
-def list_inputs(patterns: list[str], follow_symlinks: bool = False) -> tuple[list[InputFile], list[str]]:
-    """(every distinct input file, in URI order; the patterns that matched nothing)."""
-    found: dict[str, InputFile] = {}
-    unmatched = []
-    for pattern in patterns:
-        n = 0
-        if "://" in pattern:
-            for result in FileSystems.match([pattern]):
-                for m in result.metadata_list:
-                    found[m.path] = InputFile(m.path, m.size_in_bytes, repr(m.last_updated_in_seconds))
-                    n += 1
-        else:
-            local = os.path.abspath(os.path.expanduser(pattern))
-            for path in glob.glob(local, recursive=True) if glob.has_magic(local) else (
-                    [local] if os.path.lexists(local) else []):
-                entry = _local_entry(path, follow_symlinks)
-                if entry is not None:
-                    found[entry.uri] = entry
-                    n += 1
-        if not n:
-            unmatched.append(pattern)
-    return [found[k] for k in sorted(found)], unmatched
 
 
 # -- bounded reading --------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Backfills on local paths: day expansion, the partition swap (and its recovery), reruns, failed days, dry runs.
+"""Backfills on local paths: day expansion, the day's replacement, abnormal days, reruns, failed days, dry runs.
 
 The pipeline really runs (in-process, FnApiRunner) on a tiny archive written here.
 """
@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
 import shlex
 from pathlib import Path
 
@@ -22,10 +21,8 @@ from pipeline.backfill import (
     job_name,
     parse_day,
     resolve_partition,
-    staging_root,
-    swap_partitions,
-    trash_root,
 )
+from pipeline.batch_plan import abnormal_day
 from pipeline.cli import main
 from pipeline.schemas import TABLES
 from pipeline.sinks import read_table
@@ -66,9 +63,9 @@ def cli(*argv: str) -> tuple[int, str, str]:
 
 
 def snapshot(root: Path) -> dict[str, str]:
-    """Every published file (not the run records) with a hash of its bytes."""
+    """Every file a reader sees (ROOT/<table>/dt=*/*.parquet) with a hash of its bytes."""
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and "_runs" not in p.parts}
+            for p in sorted(root.glob("*/dt=*/*.parquet"))}
 
 
 def rows_by_day(root: Path, table: str) -> dict[str, list]:
@@ -110,82 +107,14 @@ def test_job_names_are_valid_dataflow_names():
         job_name("News_Backfill", dt.date(2026, 11, 1))
 
 
-# -- the swap, including recovery from a crash in the middle ---------------------------------------------
+# -- abnormal days ---------------------------------------------------------------------------------------
 
-RUN = "20261201T000000000000Z-abc"
-
-
-def _staged(root: Path, day: str, tables=("articles", "quotes")) -> None:
-    """Old published files for every table, and this run's staged files for some tables."""
-    for table in TABLES:
-        part = root / table / f"dt={day}"
-        part.mkdir(parents=True)
-        (part / "part-old-00000.parquet").write_bytes(b"old " + table.encode())
-        (part / "part-old-00001.parquet").write_bytes(b"old " + table.encode())
-    for table in tables:
-        part = Path(staging_root(str(root), RUN)) / table / f"dt={day}"
-        part.mkdir(parents=True)
-        (part / f"part-{RUN}-00000.parquet").write_bytes(b"new " + table.encode())
-
-
-def _assert_swapped(root: Path, day: str, tables=("articles", "quotes")) -> None:
-    for table in TABLES:
-        part = root / table / f"dt={day}"
-        names = sorted(p.name for p in part.iterdir()) if part.exists() else []
-        assert names == ([f"part-{RUN}-00000.parquet"] if table in tables else []), table
-    assert not Path(staging_root(str(root), RUN)).exists()
-    assert not Path(trash_root(str(root), RUN)).exists()
-    assert not (root / "_staging").exists() and not (root / "_trash").exists()
-
-
-@pytest.mark.parametrize("by_file", [False, True], ids=["folder-renames", "file-by-file"])
-def test_swap_replaces_whole_partitions(tmp_path, by_file):
-    _staged(tmp_path, "2026-11-01")
-    other = tmp_path / "articles" / "dt=2026-10-31"
-    other.mkdir()
-    (other / "part-x-00000.parquet").write_bytes(b"another day")
-    report = swap_partitions(str(tmp_path), RUN, "2026-11-01", by_file=by_file)
-    assert report["articles"] == {"removed": 2, "added": 1}
-    assert report["errors"] == {"removed": 2, "added": 0}  # no new errors: the old ones still go
-    _assert_swapped(tmp_path, "2026-11-01")
-    assert (other / "part-x-00000.parquet").read_bytes() == b"another day"
-
-
-def test_swap_resumes_after_a_crash_between_the_two_folder_renames(tmp_path):
-    day = "2026-11-01"
-    _staged(tmp_path, day)
-    # The crash: articles' old folder was moved to the trash, the new one not yet moved in.
-    trash = Path(trash_root(str(tmp_path), RUN)) / "articles"
-    trash.mkdir(parents=True)
-    os.replace(tmp_path / "articles" / f"dt={day}", trash / f"dt={day}-crashed")
-    swap_partitions(str(tmp_path), RUN, day)
-    _assert_swapped(tmp_path, day)
-
-
-def test_swap_resumes_after_the_new_files_are_in(tmp_path):
-    """A retry after the swap but before the clean-up must not move this run's files out again."""
-    day = "2026-11-01"
-    _staged(tmp_path, day)
-    swap_partitions(str(tmp_path), RUN, day)
-    swap_partitions(str(tmp_path), RUN, day)
-    _assert_swapped(tmp_path, day)
-
-
-def test_file_by_file_swap_resumes_halfway(tmp_path):
-    day = "2026-11-01"
-    _staged(tmp_path, day)
-    # The crash: one old articles file moved to the trash, the other still published, nothing new moved in.
-    trash = Path(trash_root(str(tmp_path), RUN)) / "articles" / f"dt={day}"
-    trash.mkdir(parents=True)
-    os.replace(tmp_path / "articles" / f"dt={day}" / "part-old-00000.parquet", trash / "part-old-00000.parquet")
-    # ... and quotes already swapped in, with its old files in the trash.
-    q_new = Path(staging_root(str(tmp_path), RUN)) / "quotes" / f"dt={day}" / f"part-{RUN}-00000.parquet"
-    q_part = tmp_path / "quotes" / f"dt={day}"
-    for name in ("part-old-00000.parquet", "part-old-00001.parquet"):
-        os.remove(q_part / name)
-    os.replace(q_new, q_part / q_new.name)
-    swap_partitions(str(tmp_path), RUN, day, by_file=True)
-    _assert_swapped(tmp_path, day)
+def test_an_abnormal_day_is_not_swapped_in():
+    assert abnormal_day({"articles": 0, "errors": 3}, {"articles": 40, "errors": 1})
+    assert abnormal_day({"articles": 10, "errors": 30}, {"articles": 40, "errors": 1})
+    assert abnormal_day({"articles": 38, "errors": 3}, {"articles": 40, "errors": 1}) is None
+    assert abnormal_day({"articles": 0, "errors": 0}, {"articles": 0, "errors": 0}) is None  # nothing to keep
+    assert abnormal_day({"articles": 5, "errors": 5}, {}) is None  # a first run of the day
 
 
 # -- real backfills ----------------------------------------------------------------------------------------
@@ -231,7 +160,7 @@ def test_backfill_files_every_row_under_its_archive_day(first):
     assert set(quotes["2026-11-02"]) == {"d2-a"}
     people = {r["canonical"] for r in read_table(str(out), "entities").to_pylist() if r["label"] == "PERSON"}
     assert {"Ann Lee", "Tom Becker", "Grace Mensah"} <= people
-    assert not (out / "_staging").exists() and not (out / "_trash").exists()
+    assert not list(out.glob("_staging/*")) and not list(out.glob("_commit/*.json"))
     records = [json.loads(p.read_text()) for p in sorted((out / "_runs").glob("*.json"))]
     by_day = {r.get("partition_date"): r for r in records}
     assert by_day["2026-11-01"]["counts"]["published_other_day"] == 1  # d1-b, published 2026-10-31
@@ -271,17 +200,40 @@ def test_changed_archive_day_replaces_that_day_only(first, archive, tmp_path):
 
 
 def test_failed_days_keep_their_data_and_are_reported(first, archive):
-    """As a user would run it: a model that does not exist fails the job in the middle (after reading,
-    in the annotate step); a day without files fails before. Nothing published changes."""
+    """A model that does not exist is refused before any day runs; a day without files fails on its own; a day
+    whose result looks abnormal is not swapped in without --force. Nothing published changes."""
     out, _, _ = first
     files = snapshot(out)
     done = run_cli("backfill", "--start", "2026-11-01", "--end", "2026-11-03", "--input",
                    str(archive / "{date}" / "*"), "--output", str(out), "--model", "no_such_model", ONE_PROCESS)
+    assert done.returncode == 2 and "no such spaCy model" in done.stderr and "Traceback" not in done.stderr
+    done = run_cli("backfill", "--start", "2026-11-03", "--end", "2026-11-03", "--input",
+                   str(archive / "{date}" / "*"), "--output", str(out), ONE_PROCESS)
     assert done.returncode == 1
-    assert "3 day(s), 0 replaced, 3 failed" in done.stdout
-    assert "failed days (their previous data is unchanged): 2026-11-01 (OSError" in done.stderr
+    assert "1 day(s), 0 replaced, 1 failed" in done.stdout
     assert "2026-11-03 (exit status 2)" in done.stderr and "no files match" in done.stderr
     assert snapshot(out) == files
+
+
+def test_an_abnormal_result_needs_force(first, archive, tmp_path):
+    out, _, _ = first
+    files = snapshot(out)
+    broken = tmp_path / "broken" / "2026-11-01"
+    broken.mkdir(parents=True)
+    for name in ("a.json", "b.json"):
+        (broken / name).write_text("{truncated", encoding="utf-8")
+    args = ["backfill", "--start", "2026-11-01", "--end", "2026-11-01", "--input",
+            str(tmp_path / "broken" / "{date}" / "*"), "--output", str(out), ONE_PROCESS]
+    done = run_cli(*args)
+    assert done.returncode == 1 and "was not replaced: it has no articles where the day has 2" in done.stderr
+    assert snapshot(out) == files
+    done = run_cli(*args, "--force")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "2026-11-01" not in rows_by_day(out, "articles")
+    # Back to the full archive for the tests that follow.
+    rc, _, err = cli("backfill", "--start", "2026-11-01", "--end", "2026-11-01",
+                     "--input", str(archive / "{date}" / "*"), "--output", str(out), ONE_PROCESS)
+    assert rc == 0, err
 
 
 def test_run_needs_a_day_for_a_dated_pattern(archive, tmp_path):

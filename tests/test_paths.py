@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.batch import checked_run_key
+from pipeline.batch_plan import checked_run_key
 from pipeline.schemas import partition_of
 from pipeline.sinks import partition_dir
 from tests.conftest import run_cli
