@@ -34,6 +34,7 @@ _NOT_CONTROL_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_:.\-]+)""", re.I)
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_:.\-]+)""", re.I)
+DETECT_BYTES = 262_144  # charset detection looks at this much of a page: bounded time on a 20 MB one
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 MIN_VALID_PER_INVALID = 3  # UTF-8 with this many valid non-ASCII characters per invalid byte is UTF-8
 MAX_CONTROL_SHARE = 0.05  # more control bytes than this in the first 64 KB: binary, not text ...
@@ -203,7 +204,7 @@ def detect_charset(payload: bytes) -> str | None:
     from transforms.library_logs import demote_library_logs
 
     demote_library_logs(("charset_normalizer",))
-    matches = list(from_bytes(payload))
+    matches = list(from_bytes(payload[:DETECT_BYTES]))
     if not matches:
         return None
     best = matches[0]
