@@ -40,7 +40,7 @@ from pipeline.progress import CountProgress
 from pipeline.schemas import PARTITION_COLUMN, TABLES
 from pipeline.sinks import WritePartitionedBatch
 from pipeline.sources import ReadArticleFiles
-from transforms.dedup import DUPLICATES
+from transforms.dedup import DUPLICATES, ID_CLASHES
 
 
 def with_partition(row: dict[str, Any], day: str) -> dict[str, Any]:
@@ -56,12 +56,16 @@ def finish_run(plan: BatchPlan, temp_files: list[str], counts: dict[str, int], b
     replaced, removed_ids = replacement(output, staging, set(plan.replaces), plan.owners)
     # An article an earlier run published (from another file) is a duplicate, as within a run.
     replaced_days = [plan.partition_date] if plan.partition_date else []
-    dropped = drop_known(adds, known_article_ids(output, replaced_days) - removed_ids)
+    known = known_article_ids(output, replaced_days)
+    for article_id in removed_ids:
+        known.pop(article_id, None)
+    dropped, clashes = drop_known(adds, known)
     counts = dict(counts)
     for table in ("articles", "entities", "quotes"):
         counts[table] = counts.get(table, 0) - dropped[table]
     counts["duplicates"] = counts.get("duplicates", 0) + dropped["articles"]
     counts["duplicates_of_earlier_runs"] = dropped["articles"]
+    counts["id_clashes"] = counts.get("id_clashes", 0) + clashes
     change = merge({t: TableChange(add=adds[t]) for t in TABLES}, replaced)
     record = dict(base, counts=counts)
     if plan.partition_date:
@@ -123,6 +127,7 @@ def build_batch(p: beam.Pipeline, plan: BatchPlan, config: GraphConfig, shards: 
         "duplicates": tables[DUPLICATES],
         "entities": tables["entities"],
         "quotes": tables["quotes"],
+        "id_clashes": tables[ID_CLASHES],
         **extra_counts,
     }
     # One keyed count instead of one Count.Globally per table: fewer transforms to build and stages to run.

@@ -15,7 +15,7 @@ import apache_beam as beam
 
 from pipeline import __version__
 from transforms.beam_steps import ENTITIES, ERRORS, QUOTES, AnnotateArticles, CleanArticle, ParseInput
-from transforms.dedup import DUPLICATES, DeduplicateBatch
+from transforms.dedup import DUPLICATES, ID_CLASHES, DeduplicateBatch
 from transforms.near_duplicates import DEFAULT_THRESHOLD, MarkNearDuplicates
 from transforms.nlp_defaults import DEFAULT_COMPONENTS, DEFAULT_MODEL
 from transforms.windowing import InGlobalWindow
@@ -36,7 +36,8 @@ class GraphConfig:
 
 
 class ProcessArticles(beam.PTransform):
-    """Raw inputs -> {'articles', 'entities', 'quotes', 'errors', 'duplicates'} PCollections of rows."""
+    """Raw inputs -> {'articles', 'entities', 'quotes', 'errors', 'duplicates'} PCollections of rows (and, in
+    batch, 'id_clashes': one record per input given a distinct article_id)."""
 
     def __init__(self, config: GraphConfig, dedup: beam.PTransform | None = None, row_lists: bool = False):
         """dedup: the streaming dedup (DropRepeatedArticles); None for a bounded input.
@@ -75,10 +76,13 @@ class ProcessArticles(beam.PTransform):
             ).with_outputs(ERRORS, ENTITIES, QUOTES, main="articles")
         )
         errors = (parsed[ERRORS], cleaned[ERRORS], annotated[ERRORS]) | "All errors" >> beam.Flatten()
-        return {
+        outputs = {
             "articles": annotated.articles,
             "entities": annotated[ENTITIES],
             "quotes": annotated[QUOTES],
             "errors": errors,
             DUPLICATES: deduped[DUPLICATES],
         }
+        if self.dedup is None:  # batch: inputs whose article_id was made distinct (counted, not reconciled)
+            outputs[ID_CLASHES] = deduped[ID_CLASHES]
+        return outputs

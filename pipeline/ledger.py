@@ -109,42 +109,68 @@ def replacement(root: str, staging: str, sources: set[str], owners: Mapping[str,
     return changes, removed_ids
 
 
-def known_article_ids(root: str, skip_partitions: Iterable[str] = ()) -> set[str]:
-    """Every article id the articles table holds now, outside partitions being replaced (one column per file)."""
+def known_article_ids(root: str, skip_partitions: Iterable[str] = ()) -> dict[str, set[str]]:
+    """article_id -> content hashes the articles table holds now, outside partitions being replaced."""
     skip = {f"dt={day}/" for day in skip_partitions}
-    ids: set[str] = set()
+    known: dict[str, set[str]] = {}
     for rel, path in current_files(root, "articles").items():
         if any(rel.startswith(s) for s in skip):
             continue
         with FileSystems.open(path) as fh:
-            ids.update(pq.read_table(fh, columns=["article_id"]).column("article_id").to_pylist())
-    return ids
+            data = pq.read_table(fh, columns=["article_id", "content_hash"])
+        for article_id, digest in zip(data.column("article_id").to_pylist(),
+                                      data.column("content_hash").to_pylist(), strict=True):
+            known.setdefault(article_id, set()).add(digest)
+    return known
 
 
-def drop_known(adds: Mapping[str, Mapping[str, str]], known: set[str]) -> dict[str, int]:
-    """Take rows of articles an earlier run already published out of this run's staged files (in place).
+def drop_known(adds: Mapping[str, Mapping[str, str]], known: Mapping[str, set[str]]) -> tuple[dict[str, int], int]:
+    """Reconcile this run's staged files with articles earlier runs published (files rewritten in place).
 
     The same story in two input files (a wire feed re-published in the next day's file) is a duplicate across
-    runs just as within one; the first one published stays. Returns the rows taken out per table."""
+    runs just as within one: its rows are taken out and the first one published stays. A different story
+    under an id already taken (a reused id, a canonical URL naming the site) is kept under a distinct id
+    (transforms.dedup.distinct_id), as within a run. Returns (rows taken out per table, ids made distinct)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from transforms.dedup import distinct_id
+
     dropped = {t: 0 for t in TABLES}
     if not known:
-        return dropped
-    known_array = pa.array(sorted(known), pa.string())
+        return dropped, 0
+    gone: set[str] = set()
+    renamed: dict[str, str] = {}
+    for staged in adds.get("articles", {}):
+        with FileSystems.open(staged) as fh:
+            data = pq.read_table(fh, columns=["article_id", "content_hash"])
+        for article_id, digest in zip(data.column("article_id").to_pylist(),
+                                      data.column("content_hash").to_pylist(), strict=True):
+            if article_id in known:
+                if digest in known[article_id]:
+                    gone.add(article_id)
+                else:
+                    renamed[article_id] = distinct_id(article_id, digest)
+    if not gone and not renamed:
+        return dropped, 0
+    gone_array = pa.array(sorted(gone), pa.string())
     for table in ("articles", "entities", "quotes"):
         for staged in adds.get(table, {}):
             with FileSystems.open(staged) as fh:
                 data = pq.read_table(fh)
-            mask = pc.is_in(data.column("article_id"), value_set=known_array)
+            mask = pc.is_in(data.column("article_id"), value_set=gone_array)
             n = pc.sum(mask).as_py() or 0
-            if n:
-                kept = data.filter(pc.invert(mask))
-                with FileSystems.create(staged) as fh:
-                    pq.write_table(kept, fh, compression="zstd")
-                dropped[table] += n
-    return dropped
+            ids = data.column("article_id").to_pylist()
+            if not n and not any(i in renamed for i in ids):
+                continue
+            kept = data.filter(pc.invert(mask))
+            new_ids = pa.array([renamed.get(i, i) for i in kept.column("article_id").to_pylist()], pa.string())
+            kept = kept.set_column(kept.schema.get_field_index("article_id"), kept.schema.field("article_id"),
+                                   new_ids)
+            with FileSystems.create(staged) as fh:
+                pq.write_table(kept, fh, compression="zstd")
+            dropped[table] += n
+    return dropped, len(renamed)
 
 
 def merge(*changes: Mapping[str, TableChange]) -> dict[str, TableChange]:

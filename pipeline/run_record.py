@@ -30,9 +30,12 @@ def reconciles(counts: dict[str, int]) -> bool:
 def summary_line(record: dict[str, Any]) -> str:
     c = record["counts"]
     verdict = "OK" if reconciles(c) else "MISMATCH"
+    clashes = f"id_clashes={c['id_clashes']}  " if c.get("id_clashes") else ""  # different stories, one id
     return (f"inputs={c['inputs']} = articles={c['articles']} + errors={c['errors']} + "
             f"duplicates={c['duplicates']} [{verdict}]  entities={c.get('entities', 0)} "
-            f"quotes={c.get('quotes', 0)}  files={record.get('files_written', 0)}  "
+            f"quotes={c.get('quotes', 0)}  "
+            f"{clashes}"
+            f"files={record.get('files_written', 0)}  "
             f"seconds={record.get('seconds', 0):.1f}")
 
 
