@@ -113,3 +113,9 @@ def test_proper_name_rules():
     assert proper_name("Prime Minister Mark Carney") == "Mark Carney"
     assert proper_name("rookie defenceman") is None and proper_name("Prime Minister") is None
     assert proper_name("Hydro-Québec") == "Hydro-Québec"
+
+
+def test_surname_the_model_missed_resolves_to_the_earlier_full_name(nlp):
+    text = ("Donald Trump spoke in Virginia. Trump, speaking to a veterans group in Virginia, said he would order "
+            "a thorough review of the nation’s computer defenses.")
+    assert speakers(nlp, text) == [("Trump", "Donald Trump")]

@@ -84,7 +84,7 @@ def mention_span(head: Token, cue: Token | None = None) -> Span:
         end = cue.left_edge.i if cue.left_edge.i > head.i else cue.i
     if head.lower_ not in QUANTIFIERS:
         for tok in doc[head.i + 1 : end]:
-            if tok.dep_ in ("relcl", "acl") and tok.left_edge.i > head.i:
+            if tok.dep_ in ("relcl", "acl", "advcl") and tok.left_edge.i > head.i:
                 end = tok.left_edge.i
                 break
     while end > head.i + 1 and (doc[end - 1].is_punct or doc[end - 1].is_space):
@@ -160,7 +160,21 @@ class SpeakerResolver:
         apposed = self._person_inside(span)  # "the health minister, Amara Diallo,"
         if apposed is not None:
             return apposed.canonical
+        if head.is_title and head.i > head.sent.start or head.i == head.sent.start and head.dep_ == "nsubj":
+            known = self._known_name(head)  # "Trump" where the model tagged no entity this time
+            if known is not None:
+                return known
         return self._describe(span)
+
+    def _known_name(self, head: Token) -> str | None:
+        """The person named earlier in the text whose name holds this capitalised word ("Trump" ->
+        "Donald Trump"), the most recent one."""
+        if not head.is_title or len(head.text) < 3:
+            return None
+        for m in reversed(self.persons):
+            if m.start_char < head.idx and head.text in m.canonical.split():
+                return m.canonical
+        return None
 
     def previous_paragraph_speaker(self, text: str, para_start: int) -> Span | None:
         """The person the previous paragraph ended on: subject of its last sentence, if a person."""
