@@ -122,6 +122,7 @@ class AnnotateArticles(beam.DoFn):
 
     def process(self, batch: list[dict[str, Any]]):
         from transforms.annotate import docs_with_titles, rows_from_doc
+        from transforms.nlp_model import exclusive_use
 
         nlp = self.nlp
         todo = []
@@ -147,7 +148,8 @@ class AnnotateArticles(beam.DoFn):
         # lexeme it has seen in the shared vocab: memory would grow without bound. Inside a memory zone
         # the strings and lexemes a batch adds are dropped when the batch ends. Only plain rows (Python
         # strings and ints) leave this block, never a Doc, Span or hash of a transient string.
-        with nlp.memory_zone():
+        # The zone is exclusive: the model is shared by the worker's threads (see exclusive_use).
+        with exclusive_use(nlp), nlp.memory_zone():
             started = time.perf_counter()
             titles = [r.get("title") or None for r in todo]
             try:

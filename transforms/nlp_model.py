@@ -13,6 +13,7 @@ from transforms.nlp_defaults import DEFAULT_COMPONENTS, DEFAULT_MODEL
 __all__ = ["DEFAULT_COMPONENTS", "DEFAULT_MODEL", "load_model", "paragraph_boundaries"]
 _LOCK = threading.Lock()
 _CACHE: dict[tuple[str, tuple[str, ...]], Language] = {}
+_USE_LOCKS: dict[int, threading.Lock] = {}
 
 
 @Language.component("paragraph_boundaries")
@@ -40,3 +41,14 @@ def load_model(name: str = DEFAULT_MODEL, components: tuple[str, ...] = DEFAULT_
                 nlp.add_pipe("paragraph_boundaries", before=first_parser)
             _CACHE[key] = nlp
         return nlp
+
+
+def exclusive_use(nlp: Language) -> threading.Lock:
+    """The lock to hold while a batch runs in `nlp.memory_zone()`.
+
+    The model is shared by every thread of a worker process (Beam's SDK harness runs bundles on several
+    threads), and a memory zone is not thread-safe: when one thread's zone ends, the strings another thread's
+    Docs still use are dropped (spaCy then raises E018 "Can't retrieve string for hash")."""
+    with _LOCK:
+        return _USE_LOCKS.setdefault(id(nlp), threading.Lock())
+
