@@ -7,18 +7,22 @@ local runner). The DirectRunner's reader (_PubSubReadEvaluator._read_from_pubsub
     yet written (issue: articles 10-29 of a killed run were in no table and not in the subscription);
   - pulls with a client whose gRPC channel refuses responses over 4 MB (the emulator's default
     channel), while Pub/Sub accepts 10 MB messages: one large message fails every pull, for ever;
-  - blocks 30 s in a pull on an empty subscription, and has no way to stop pulling for a drain.
+  - blocks 30 s in a pull on an empty subscription, on the runner's only executor thread (the 2.77
+    DirectRunner runs one bundle at a time), so every other step waits meanwhile; and it has no way
+    to stop pulling for a drain.
 
 LocalPubSub replaces that one method (checked against the Beam version it was written for, at
-start-up) with a pull that:
+start-up) with a hand-over from a pull thread of its own (the runner's read waits at most
+HANDOFF_WAIT_SECONDS, then moves the watermark as Beam's does). The pull thread:
   - uses its own subscriber client whose channel takes messages up to Pub/Sub's limit (MAX_MESSAGE_BYTES
     and more: a pull response holds up to PULL_MAX_MESSAGES of them);
   - does not acknowledge. Each pulled copy of a message is held in an AckLedger, its ack deadline
     extended every LEASE_RENEW_SECONDS while it waits (open windows), and acknowledged only once its
     outcome is published: its articles row and all of its entities and quotes rows in Parquet files in
     place, or its errors row, or it was counted as a duplicate of a copy that is itself accounted for.
-    The graph reports those outcomes through pipeline/tally.py listeners (report_outcomes in the
-    streaming graph; see AckLedger for the exact rule);
+    The graph reports those outcomes through pipeline/tally.py listeners (the windowed sink's
+    CountWrittenFiles, the duplicates count and the ReportEmitted steps of pipeline/streaming.py;
+    see AckLedger for the exact rule);
   - stops pulling while PULL_MAX_OUTSTANDING copies are unacknowledged (flow control), and when the
     driver closes the gate for a drain;
   - retries with backoff while Pub/Sub is unreachable, saying so on stderr, and records a missing
@@ -37,10 +41,10 @@ import contextlib
 import glob
 import logging
 import os
+import queue
 import re
 import sys
 import threading
-import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -53,7 +57,8 @@ LOG = logging.getLogger(__name__)
 
 WRITTEN_AGAINST = "2.77"  # the Beam minor version whose DirectRunner internals this module patches
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024  # Pub/Sub's limit on one message's data and attributes
-PULL_MAX_MESSAGES = 10  # as Beam's own reader
+PULL_MAX_MESSAGES = 50  # per pull (Beam's own reader: 10); at worst 50 x 10 MB in one response
+HANDOFF_WAIT_SECONDS = 0.2  # the runner's read waits this long for pulled messages, then moves the watermark
 PULL_TIMEOUT_SECONDS = 6.0  # deadline of a pull: an idle one returns sooner (the emulator: ~4 s), so windows move on
 PROBE_TIMEOUT_SECONDS = 3.0  # after a pull ran out: is the server there at all?
 RPC_TIMEOUT_SECONDS = 10.0  # acknowledge / modify_ack_deadline
@@ -249,7 +254,7 @@ class LocalPubSub:
         self.fatal: str | None = None  # one line; the driver exits non-zero with it
         self._lock = threading.Lock()
         self._in_flight = 0
-        self._pull_started = 0.0
+        self._queue: queue.Queue[list] = queue.Queue()
         self._client = None
         self._evaluator = None
         self._original = None
@@ -317,31 +322,51 @@ class LocalPubSub:
     # -- pulling ------------------------------------------------------------------------------------
 
     def in_flight(self) -> int:
+        """Pulls under way plus pulled batches not yet handed to the runner: what may still enter the graph."""
         with self._lock:
-            return self._in_flight
-
-    def waiting_longer_than(self, seconds: float) -> bool:
-        with self._lock:
-            return self._in_flight > 0 and time.monotonic() - self._pull_started > seconds
+            return self._in_flight + self._queue.qsize()
 
     def abort_pulls(self) -> None:
         """Nothing to do: a pull returns within PULL_TIMEOUT_SECONDS, and whatever it brings is held, not acked."""
 
     def _pull(self, reader) -> list:
+        """The runner's read: hands over what the puller thread has fetched, waiting at most HANDOFF_WAIT_SECONDS.
+
+        Beam 2.77's DirectRunner runs one bundle at a time on one thread (NUM_WORKERS = 1): a read that
+        blocks in a pull on an idle subscription (4 s on the emulator, 30 s in Beam's own reader) stops
+        every other step meanwhile. So the pulls run on a thread of their own and the read only takes
+        what they brought; each read still moves the watermark to the wall clock, as Beam's does."""
         if self._context is None:
             self._context = reader._evaluation_context
-        if self.closed.is_set() or self.fatal or self.ledger.outstanding() >= PULL_MAX_OUTSTANDING:
-            time.sleep(0.2)  # the runner asks again at once; nothing to gain from spinning
-            return []
-        with self._lock:
-            self._in_flight += 1
-            self._pull_started = time.monotonic()
-        self._sub_name = reader._sub_name
+            self._sub_name = reader._sub_name
+            thread = threading.Thread(target=self._puller, name="pubsub-pull", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        batches = []
         try:
-            return self._pull_once(reader._sub_name)
-        finally:
+            batches.append(self._queue.get(timeout=HANDOFF_WAIT_SECONDS))
+            while True:
+                batches.append(self._queue.get_nowait())
+        except queue.Empty:
+            pass
+        return [m for batch in batches for m in batch]
+
+    def _puller(self) -> None:
+        while not self.stopped.is_set() and not self.closed.is_set() and not self.fatal:
+            if self.ledger.outstanding() >= PULL_MAX_OUTSTANDING:
+                self.closed.wait(0.2)  # flow control: wait for outcomes
+                continue
             with self._lock:
-                self._in_flight -= 1
+                self._in_flight += 1
+            try:
+                got = self._pull_once(self._sub_name)
+                if got:
+                    self._queue.put(got)
+            except Exception as exc:  # noqa: BLE001 - reported by the driver as the run's failure
+                self.fatal = f"error: pulling from {self._sub_name} failed: {type(exc).__name__}: {exc}"
+            finally:
+                with self._lock:
+                    self._in_flight -= 1
 
     def _pull_once(self, subscription: str) -> list:
         from apache_beam.io.gcp.pubsub import PubsubMessage

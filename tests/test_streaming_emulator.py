@@ -347,8 +347,10 @@ def test_sigkill_at_any_moment_loses_no_message(pubsub_emulator_host, tmp_path):
         # 4. restarted and left to finish, then stopped cleanly
         log4 = tmp_path / "run4.log"
         proc = _start(sub, out, log4, window)
-        _wait(lambda: set(arts) <= set(read_table(str(out), "articles").column("article_id").to_pylist()),
-              proc, log4, 180, poll=1.0)
+        # (articles alone would not do: a killed run may have published an article but not its quotes, and
+        # not acknowledged it; the message comes back once its lease runs out)
+        _wait(lambda: all(set(arts) <= set(read_table(str(out), t).column("article_id").to_pylist())
+                          for t in ("articles", "quotes")), proc, log4, 180, poll=1.0)
         code = stop(proc, signal.SIGTERM)
     finally:
         reap(proc)
