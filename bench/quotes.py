@@ -47,6 +47,22 @@ def run_pipeline(split_dir: Path, out: Path, model: str) -> None:
     print(summary[-1] if summary else result.stdout.strip().splitlines()[-1], file=sys.stderr)
 
 
+def row_summary(out: Path) -> str:
+    """How the pipeline's quote rows split: fragments per attribution, cue types, headline rows."""
+    from collections import Counter
+
+    import pyarrow.dataset as ds
+
+    rows = ds.dataset(out / "quotes", format="parquet", partitioning="hive").to_table(
+        columns=["article_id", "attribution_id", "cue_type", "in_title", "kind"]).to_pylist()
+    attributions = {(r["article_id"], r["attribution_id"]) for r in rows}
+    types = Counter(r["cue_type"] for r in rows)
+    return (f"quote rows: {len(rows)} fragments of {len(attributions)} attributions, "
+            f"{sum(bool(r['in_title']) for r in rows)} in titles; cue_type "
+            + ", ".join(f"{k}={v}" for k, v in types.most_common())
+            + "; kind " + ", ".join(f"{k}={v}" for k, v in Counter(r["kind"] for r in rows).most_common()))
+
+
 def only_direct(src: Path, dst: Path) -> None:
     """A copy of the pipeline output whose quotes table keeps only `kind = direct` rows."""
     import pyarrow.dataset as ds
@@ -163,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         run_pipeline(split_dir, out, args.model)
         results["pipeline (all rows)"] = score(scorer, str(polnear), args.split, ["--pipeline-output", str(out)],
                                                tmp_path / "ours.json")
+        summary = row_summary(out)
         only_direct(out, tmp_path / "direct")
         results["pipeline (kind=direct)"] = score(scorer, str(polnear), args.split,
                                                   ["--pipeline-output", str(tmp_path / "direct")],
@@ -181,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"PolNeAR {args.split}: {results['pipeline (all rows)']['n_docs']} articles, "
           f"{results['pipeline (all rows)']['n_gold']} gold attributions")
     print(table(results))
+    print(summary)
     for name, res in results.items():
         print(headline(re.sub(r"\W+", "_", name).strip("_"), res))
     if not args.no_speed:
