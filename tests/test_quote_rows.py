@@ -227,3 +227,10 @@ def test_called_for_a_clause_the_parser_hung_on_the_verb(nlp):
     (q,) = rows(nlp, "Warren called for compensation to be “clawed back” for responsible executives.")
     assert (q["text"], q["cue"], q["kind"]) == ("compensation to be “clawed back” for responsible executives",
                                                 "called for", "partial")
+
+
+def test_reported_speech_going_on_after_a_quote_is_a_partial_quote(nlp):
+    text = "“You squeezed employees to the breaking point” to drive up the stock price and your pay, she said."
+    (q,) = rows(nlp, text)
+    assert q["kind"] == "partial" and q["speaker"] == "she"
+    assert q["text"] == "“You squeezed employees to the breaking point” to drive up the stock price and your pay"

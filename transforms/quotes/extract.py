@@ -24,6 +24,9 @@ from transforms.quotes.spans import next_start, opens_sentence, with_marks, word
 from transforms.quotes.transcript import transcript_quotes
 from transforms.speakers import SpeakerResolver
 
+# Words of reported speech after a quote that make it a partial quote rather than a direct one.
+MIN_RESUMED_WORDS = 3
+
 
 def extract_quotes(doc: Doc, mentions: list[Mention], text: str | None = None,
                    single_quotes: bool = False) -> list[Quote]:
@@ -71,10 +74,14 @@ def extract_quotes(doc: Doc, mentions: list[Mention], text: str | None = None,
         if overlapping and start >= marks[overlapping[0]][0] - 2:
             # '“...,” X said': judge what stands before the cue; '“...,” X said' is a direct quote
             upto = tok.idx if start < tok.idx < end else end
+            # but '“You squeezed employees,” to drive up the stock price, she said' goes on after the quote:
+            # a partial quote
+            after_last = marks[overlapping[-1]][1]
+            goes_on = min(upto, end) > after_last and word_count(doc, after_last, min(upto, end)) >= MIN_RESUMED_WORDS
             if tok.idx >= marks[overlapping[-1]][1]:
                 upto = min(upto, marks[overlapping[-1]][1])
             words = word_count(doc, start, upto)
-            if words and words_inside(doc, start, upto, mask) >= 0.8 * words:
+            if words and not goes_on and words_inside(doc, start, upto, mask) >= 0.8 * words:
                 for k in overlapping:
                     if marks[k][0] < upto:
                         direct_attr.setdefault(k, cand.attr)
