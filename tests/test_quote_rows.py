@@ -234,3 +234,16 @@ def test_reported_speech_going_on_after_a_quote_is_a_partial_quote(nlp):
     (q,) = rows(nlp, text)
     assert q["kind"] == "partial" and q["speaker"] == "she"
     assert q["text"] == "“You squeezed employees to the breaking point” to drive up the stock price and your pay"
+
+
+def test_name_after_a_quote_with_its_apposition_and_cue(nlp):
+    text = ("“He's absolutely right. There's a severe disconnect between this White House and our military,” "
+            "Flynn, a top Trump surrogate, said Thursday morning on Fox News’s “Fox and Friends.”")
+    (q,) = rows(nlp, text)
+    assert (q["speaker"], q["cue"], q["kind"]) == ("Flynn, a top Trump surrogate", "said", "direct")
+    assert q["text"].endswith("our military")
+
+
+def test_quote_as_the_object_of_a_verb_of_saying(nlp):
+    (q,) = rows(nlp, 'Protesters marching through the streets chanted "What curfew?" and kept going until 2 a.m.')
+    assert (q["text"], q["speaker"], q["cue"], q["kind"]) == ("What curfew?", "Protesters", "chanted", "direct")

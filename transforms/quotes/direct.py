@@ -60,6 +60,7 @@ def direct_quotes(doc: Doc, text: str, marks: list[tuple[int, int]], direct_attr
             gap_start, gap_end = marks[g_last][1], start
             same_cue = attr is None or g_attr is None or _cue_index(attr) == _cue_index(g_attr)
             if (g_last == k - 1 and same_cue and "\n" not in text[gap_start:gap_end]
+                    and not _is_title(doc, text, start, end)  # '..., he said on “Fox and Friends.”'
                     and gap_ok(doc, gap_start, gap_end, attr or g_attr)
                     and word_count(doc, gap_start, gap_end) <= word_count(doc, marks[g_first][0], gap_start)
                     + word_count(doc, start, end)):
@@ -271,10 +272,20 @@ def after_quote(doc: Doc, text: str, end: int, hi: int, mask: bytearray) -> Attr
     verb = doc[node.i + 1] if node.i + 1 < len(doc) else None
     if verb is not None and verb.dep_ in ("acl", "relcl") and verb.head.i == node.i and not mask[verb.idx]:
         return _attr_for(verb, node)  # '“...,” Trump barked' parsed as a noun with a clause hung on it
+    if first.is_title or first.lower_ in PRONOUN_SPEAKERS:
+        # '“...,” Flynn, a top Trump surrogate, said Thursday' with the name hung elsewhere by the parser:
+        # a reporting verb right after the name or after the comma that closes its apposition
+        for tok in doc[first.i + 1 : min(len(doc), first.i + MAX_NAME_TO_CUE)]:
+            if tok.idx >= hi or mask[tok.idx] or tok.text in (".", "!", "?", ";"):
+                break
+            lemma = cue_lemma(tok.text)
+            if lemma in CLAUSE and (tok.i == first.i + 1 or doc[tok.i - 1].text == ","):
+                return _attr_for(tok, first)
     return None
 
 
 DASHES = "―—–"
+MAX_NAME_TO_CUE = 10  # tokens from a speaker's name after a quote to its reporting verb
 MAX_SIGNATURE_TOKENS = 6
 
 

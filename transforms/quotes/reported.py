@@ -290,6 +290,10 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
             return list(cue.doc[objs[0].left_edge.i : as_what.right_edge.i + 1]), extra, "object"
     if lemma not in CLAUSE:
         return None
+    quoted = next((c for c in kids if c.i > cue.i and c.dep_ == "dobj" and c.left_edge.i > 0
+                   and cue.doc[c.left_edge.i - 1].is_quote), None)
+    if quoted is not None:
+        return list(quoted.subtree), extra, "object"  # 'protesters chanted "What curfew?"'
     answer = next((c for c in kids if c.i == cue.i + 1 and c.dep_ in ("intj", "dobj", "advmod")
                    and c.lower_ in ANSWERS), None)
     if answer is not None:
