@@ -247,3 +247,25 @@ def test_name_after_a_quote_with_its_apposition_and_cue(nlp):
 def test_quote_as_the_object_of_a_verb_of_saying(nlp):
     (q,) = rows(nlp, 'Protesters marching through the streets chanted "What curfew?" and kept going until 2 a.m.')
     assert (q["text"], q["speaker"], q["cue"], q["kind"]) == ("What curfew?", "Protesters", "chanted", "direct")
+
+
+def test_verb_of_saying_coordinated_inside_a_content_reports_on_its_own(nlp):
+    text = "Merrill says Machado promised to continue supporting Clinton and said she would stand up to the attacks."
+    assert [(q["text"], q["speaker"]) for q in rows(nlp, text)] == [
+        ("Machado promised to continue supporting Clinton", "Merrill"), ("she would stand up to the attacks", "Machado")]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "content", "speaker"),
+    [
+        ("Lawmakers have not said when they would take up the reauthorization.",
+         "when they would take up the reauthorization", "Lawmakers"),
+        ("Those close to him say that, in addition to Scott, he would consider Don Beyer.",
+         "in addition to Scott, he would consider Don Beyer", "Those close to him"),
+        ("The Republican National Committee noted Bill Clinton’s comments and video of them.",
+         "Bill Clinton’s comments and video of them", "The Republican National Committee"),
+    ],
+)
+def test_more_reported_constructions(nlp, sentence, content, speaker):
+    (q,) = rows(nlp, sentence)
+    assert (q["text"], q["speaker"]) == (content, speaker)

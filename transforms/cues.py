@@ -39,7 +39,7 @@ announce report endorse criticize criticise praise cite reject denounce defend q
 mock tout describe propose decry condemn blame oppose express mention discuss highlight reveal
 predict confirm acknowledge admit recall recount suggest call accuse credit thank applaud welcome
 lament tweet post decline refuse demand offer urge recommend
-echo list repeat remember portray deem show
+echo list repeat remember portray deem show note
 support back favor favour embrace champion name issue
 reference rebuke assail lambaste deride bemoan invoke retweet email outline detail congratulate request rebut liken
 articulate document expect want

@@ -64,6 +64,9 @@ POLL_NOUNS = {"poll", "polls", "survey", "surveys", "study", "analysis", "report
 # Findings that are evidence, not words: "according to court records", "according to the data".
 DATA_NOUNS = {"data", "records", "figures", "documents", "statistics", "estimates", "results", "numbers", "studies",
               "reports", "research", "filings", "census"}
+# Questions a verb of saying reports ("have not said when ...", "asked whether ...", "explained how ...").
+WH_WORDS = {"when", "whether", "how", "why", "what", "where", "if", "who", "which"}
+WH_CUES = {"ask", "wonder", "question", "explain", "disclose", "reveal", "specify", "indicate", "know", "decide"}
 # One-word answers a reporting verb can take as its whole content: "said yes", "says so".
 ANSWERS = {"yes", "no", "so"}
 # Adverbs that attribute a clause to unnamed sources: "Clinton has reportedly amassed the delegates".
@@ -253,7 +256,16 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
         # content (the parser hangs it on the verb) is content too
         ccomps += [c for c in kids if c.dep_ == "conj" and c.i > ccomps[-1].i
                    and any(g.dep_ == "mark" and g.lower_ in ("that", "whether") for g in c.children)]
-        return [t for c in ccomps for t in list(c.subtree)], extra, "clause"
+        # 'Merrill says Machado promised to back Clinton and said she would ...': a verb of saying
+        # coordinated inside the content reports on its own
+        nested = {t.i for c in ccomps for g in c.children if g.dep_ == "conj" and g.i > c.i
+                  and cue_lemma(g.lower_) in CLAUSE for t in g.subtree}
+        return [t for c in ccomps for t in c.subtree if t.i not in nested], extra, "clause"
+    wh = next((c for c in kids if c.dep_ == "advcl" and c.i > cue.i and c.left_edge.i <= cue.i + 2
+               and c.left_edge.lower_ in WH_WORDS), None)
+    if (wh is not None and lemma in CLAUSE and any(c.dep_ in SUBJECTS for c in kids)
+            and (lemma in WH_CUES or any(c.dep_ == "neg" for c in kids))):  # not 'Asked if ..., voters said
+        return list(wh.subtree), extra, "clause"  # 'lawmakers have not said when they would take it up'
     xcomps = [c for c in kids if c.dep_ == "xcomp" and c.i > cue.i]
     if xcomps and (lemma in INFINITIVE or lemma in CLAUSE and lemma not in ADDRESSEE | BELIEF):
         return rest_of_phrase(cue, xcomps[0]), extra, "infinitive"
@@ -367,7 +379,7 @@ def source(cue: Token, lemma: str) -> Attribution | None:
             return Attribution(cue, None, mention_span(verb.head, verb))  # "Democrats hoping to retain the Senate"
         if verb.dep_ in ("conj", "advcl", "xcomp", "pcomp", "dep", "acomp") and verb.head is not verb:
             verb = verb.head if verb.dep_ != "pcomp" else verb.head.head
-            if verb.dep_ == "ccomp" and cue_lemma(verb.head.lower_):
+            if verb.dep_ == "ccomp" and cue_lemma(verb.head.lower_) and cue.dep_ != "conj":
                 verb = verb.head  # 'X denied the project was cosmetic, telling ...': X tells, not the project
             continue
         return None
@@ -375,8 +387,8 @@ def source(cue: Token, lemma: str) -> Attribution | None:
         return None
     low = subj.lower_
     if low in NON_SPEAKERS and not (low in ("those", "these") and any(
-            c.dep_ in ("acl", "relcl", "prep") for c in subj.children)):
-        return None  # but "those surveyed said ...", "those who voted for him say ..."
+            c.dep_ in ("acl", "relcl", "prep", "amod") for c in subj.children)):
+        return None  # but "those surveyed said ...", "those who voted for him say ...", "those close to him"
     if low in RELATIVE:
         if verb.dep_ != "relcl":
             return None
