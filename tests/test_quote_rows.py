@@ -269,3 +269,13 @@ def test_verb_of_saying_coordinated_inside_a_content_reports_on_its_own(nlp):
 def test_more_reported_constructions(nlp, sentence, content, speaker):
     (q,) = rows(nlp, sentence)
     assert (q["text"], q["speaker"]) == (content, speaker)
+
+
+def test_that_less_clause_taken_for_an_adverbial_one(nlp):
+    (q,) = rows(nlp, "Trump said after the convention he would not accept Cruz's endorsement if it were offered.")
+    assert q["text"] == "after the convention he would not accept Cruz's endorsement if it were offered"
+
+
+def test_as_someone_said_after_the_clause(nlp):
+    (q,) = rows(nlp, "The video does not show whether Scott had a gun, as police have said.")
+    assert (q["text"], q["speaker"]) == ("The video does not show whether Scott had a gun", "police")

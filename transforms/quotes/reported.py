@@ -318,11 +318,23 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
         return list(that.subtree), extra, "clause"
     if any(c.dep_ == "xcomp" or c.dep_ == "dobj" and lemma not in ADDRESSEE for c in kids if c.i > cue.i):
         return None
-    if (cue.dep_ == "advcl" and cue.head.i > cue.i and lemma not in BELIEF
-            and any(c.dep_ == "mark" and c.lower_ == "as" for c in kids)):
+    bare = next((c for c in kids if c.dep_ == "advcl" and c.i > cue.i and lemma not in BELIEF
+                 and any(g.dep_ == "nsubj" for g in c.children) and not any(g.dep_ == "mark" for g in c.children)
+                 and c.left_edge.lower_ not in WH_WORDS), None)
+    if bare is not None:
+        # 'Trump said after the convention he would not accept ...': a that-less clause the parser
+        # took for an adverbial one
+        return [t for t in bare.subtree if t.i > cue.i], extra, "clause"
+    as_mark = next((c for c in kids if c.dep_ == "mark" and c.lower_ == "as"), None)
+    if cue.dep_ == "advcl" and cue.head.i > cue.i and lemma not in BELIEF and as_mark is not None:
         # "As the paper noted, it is surprising ...": the main clause is what was reported
         skip = set(t.i for t in cue.subtree)
         return [t for t in list(cue.head.subtree) if t.i not in skip and t.i > cue.i], extra, "clause-around"
+    if (cue.dep_ == "advcl" and cue.head.i < cue.i and lemma not in BELIEF and as_mark is not None
+            and as_mark.i > 0 and cue.doc[as_mark.i - 1].text == ","):
+        # "It does not show whether Scott had a gun, as police have said" (but not "... as he replied")
+        skip = set(t.i for t in cue.subtree)
+        return [t for t in list(cue.head.subtree) if t.i not in skip and t.i < as_mark.i], extra, "clause-around"
     if cue.dep_ == "parataxis" or cue.dep_ in ("ccomp", "advcl") and cue.head.i < cue.i and lemma not in BELIEF and (
             any(c.dep_ == "nsubj" for c in kids) and not any(c.dep_ == "mark" for c in kids)):
         # "..., he said." and "The plan, he said, will fail.": the clause around the cue, when the cue is a
