@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from pipeline.arguments import LOCAL_RUNNER, default_local_workers, split_components
-from pipeline.commit import discard_stale_staging, hold_staging, join, recover
+from pipeline.commit import COMMIT_DIR, discard_stale_staging, hold_staging, join, recover
 from pipeline.inputs import REGULAR, list_inputs
 from pipeline.preflight import PreflightError, check_output_not_read, check_output_root
 from pipeline.run_record import new_run_id, read_record, reconciles, record_path, summary_line
@@ -29,10 +29,13 @@ def pipeline_options(beam_args: list[str], runner: str, streaming: bool):
     if runner == LOCAL_RUNNER:
         # Chosen explicitly: the default DirectRunner would first try to download Prism.
         runner = "BundleBasedDirectRunner" if streaming else "FnApiRunner"
-        if not streaming and not any(a.startswith("--direct_num_workers") for a in beam_args):
-            # One spaCy process per core: the annotate step is CPU-bound.
-            beam_args = [*beam_args, f"--direct_num_workers={default_local_workers()}",
-                         "--direct_running_mode=multi_processing"]
+        if not streaming:
+            # One spaCy process per core: the annotate step is CPU-bound. Several workers need processes
+            # (Beam's default mode would run them all in this one).
+            if not any(a.startswith("--direct_num_workers") for a in beam_args):
+                beam_args = [*beam_args, f"--direct_num_workers={default_local_workers()}"]
+            if not any(a.startswith("--direct_running_mode") for a in beam_args):
+                beam_args = [*beam_args, "--direct_running_mode=multi_processing"]
     return PipelineOptions(beam_args, runner=runner, streaming=streaming, save_main_session=False)
 
 
@@ -120,16 +123,20 @@ def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
     build_batch(p, plan, graph_config(args), args.shards_per_partition, started)
     local = args.runner == LOCAL_RUNNER
     progress = Progress(args.output, run_id, total_files=len(plan.files)) if local else None
-    watchdog = WorkerWatchdog() if local else None
+    record = join(args.output, record_path(run_id))
+    intent = join(args.output, COMMIT_DIR, f"{run_id}.json")
+    watchdog = WorkerWatchdog(finished=lambda: os.path.exists(record),
+                              committing=lambda: os.path.exists(intent)) if local else None
     try:
-        result = p.run()
-        if options.view_as(StandardOptions).no_wait_until_finish:  # a Flex Template launch only submits the job
-            print(f"run {run_id}: submitted; its record will be {record_path(run_id)} under {args.output}")
-            return 0
+        # Both watch from threads of this process: the local runner's run() blocks until the job ends.
         if watchdog:
             watchdog.start()
         if progress:
             progress.start()
+        result = p.run()
+        if options.view_as(StandardOptions).no_wait_until_finish:  # a Flex Template launch only submits the job
+            print(f"run {run_id}: submitted; its record will be {record_path(run_id)} under {args.output}")
+            return 0
         result.wait_until_finish()
     except Exception as exc:  # noqa: BLE001 - one line for the user; the traceback at DEBUG
         LOG.debug("run failed", exc_info=True)

@@ -38,8 +38,16 @@ def _status(pid: int) -> tuple[str, int] | None:
 
 
 class WorkerWatchdog:
-    def __init__(self, interval: float = 1.0):
-        self.interval = interval
+    """Ends the run when a worker process dies before the job does.
+
+    A worker is a child process of this one (Beam starts each through a shell). One that has exited with a
+    failure status, or has vanished (something reaped it), while the job still runs is a death; `finished`
+    tells a job that has just ended (its workers stop then) from one whose worker died, and `committing` whether
+    the run had passed its commit point (pipeline.commit) when it did."""
+
+    def __init__(self, finished=lambda: False, committing=lambda: False, interval: float = 1.0,
+                 grace: float = 3.0):
+        self.finished, self.committing, self.interval, self.grace = finished, committing, interval, grace
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="worker-watchdog", daemon=True)
 
@@ -51,22 +59,32 @@ class WorkerWatchdog:
         self._stop.set()
 
     def _watch(self) -> None:
+        seen: set[int] = set()
         while not self._stop.wait(self.interval):
-            for pid in _children(os.getpid()):
-                status = _status(pid)
-                if status and status[0] == "Z" and status[1] != 0:
-                    self._fail(pid, status[1])
-                    return
-
-    def _fail(self, pid: int, code: int) -> None:
-        if self._stop.is_set():
+            current = set(_children(os.getpid()))
+            dead = {pid: status[1] for pid in current if (status := _status(pid)) and status[0] == "Z"
+                    and status[1] != 0}
+            dead.update({pid: None for pid in seen - current})
+            seen |= current
+            if not dead:
+                continue
+            if self._stop.wait(self.grace) or self.finished():
+                return  # the job ended: its workers were stopped, not killed
+            pid, code = next(iter(dead.items()))
+            self._fail(pid, code)
             return
-        how = f"killed by signal {code & 0x7F}" if code & 0x7F else f"exit status {code >> 8}"
-        print(f"error: a pipeline worker process (pid {pid}) died ({how}); the run stops here and nothing of it "
-              "was published", file=sys.stderr, flush=True)
+
+    def _fail(self, pid: int, code: int | None) -> None:
+        if code is None:
+            how = "it is gone"
+        else:
+            how = f"killed by signal {code & 0x7F}" if code & 0x7F else f"exit status {code >> 8}"
+        outcome = ("its commit had begun: the next run on this output finishes it first" if self.committing()
+                   else "nothing of it was published")
+        print(f"error: a pipeline worker process (pid {pid}) died ({how}); the run stops here and {outcome}",
+              file=sys.stderr, flush=True)
         for child in _children(os.getpid()):
             with contextlib.suppress(OSError):
                 os.kill(child, signal.SIGKILL)
         sys.stdout.flush()
         os._exit(EXIT_CODE)
-
