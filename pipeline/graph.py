@@ -13,7 +13,7 @@ import dataclasses
 
 import apache_beam as beam
 
-from pipeline import __version__
+from pipeline import pipeline_version as code_version
 from transforms.beam_steps import ENTITIES, ERRORS, QUOTES, AnnotateArticles, CleanArticle, ParseInput
 from transforms.dedup import DUPLICATES, ID_CLASHES, DeduplicateBatch
 from transforms.near_duplicates import DEFAULT_THRESHOLD, MarkNearDuplicates
@@ -32,7 +32,7 @@ class GraphConfig:
     max_input_bytes: int = 20_000_000
     max_nlp_chars: int = 300_000
     near_duplicate_threshold: float = DEFAULT_THRESHOLD  # 0 turns near-duplicate marking off
-    pipeline_version: str = __version__
+    pipeline_version: str = dataclasses.field(default_factory=code_version)
 
 
 class ProcessArticles(beam.PTransform):

@@ -11,7 +11,7 @@ import platform
 from importlib import metadata
 from typing import Any
 
-from pipeline import __version__
+from pipeline import __version__, pipeline_version
 from pipeline.commit import RUNS_DIR, FileSystems, join, write_bytes_atomic
 
 COUNTED = ("inputs", "articles", "errors", "duplicates")
@@ -19,7 +19,8 @@ COUNTED = ("inputs", "articles", "errors", "duplicates")
 
 def versions() -> dict[str, str]:
     """Installed versions, read from package metadata (importing spaCy only for this would slow launches)."""
-    return {"pipeline": __version__, "apache_beam": metadata.version("apache-beam"), "spacy": metadata.version("spacy"),
+    return {"pipeline": __version__, "pipeline_version": pipeline_version(),
+            "apache_beam": metadata.version("apache-beam"), "spacy": metadata.version("spacy"),
             "pyarrow": metadata.version("pyarrow"), "python": platform.python_version()}
 
 
