@@ -279,3 +279,8 @@ def test_that_less_clause_taken_for_an_adverbial_one(nlp):
 def test_as_someone_said_after_the_clause(nlp):
     (q,) = rows(nlp, "The video does not show whether Scott had a gun, as police have said.")
     assert (q["text"], q["speaker"]) == ("The video does not show whether Scott had a gun", "police")
+
+
+def test_content_ends_before_a_coordinated_report_with_its_own_subject(nlp):
+    q = rows(nlp, "Rubio said the real extremist on abortion is Hillary Clinton, and he railed against Democrats.")[0]
+    assert q["text"] == "the real extremist on abortion is Hillary Clinton"

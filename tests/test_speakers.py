@@ -119,3 +119,8 @@ def test_surname_the_model_missed_resolves_to_the_earlier_full_name(nlp):
     text = ("Donald Trump spoke in Virginia. Trump, speaking to a veterans group in Virginia, said he would order "
             "a thorough review of the nation’s computer defenses.")
     assert speakers(nlp, text) == [("Trump", "Donald Trump")]
+
+
+def test_time_is_not_part_of_the_mention(nlp):
+    text = "RNC spokesman Sean Spicer on Thursday evening said the Republican Party was not in a crisis."
+    assert speakers(nlp, text) == [("RNC spokesman Sean Spicer", "Sean Spicer")]

@@ -87,6 +87,10 @@ def mention_span(head: Token, cue: Token | None = None) -> Span:
             if tok.dep_ in ("relcl", "acl", "advcl") and tok.left_edge.i > head.i:
                 end = tok.left_edge.i
                 break
+            if tok.dep_ == "prep" and tok.head.i == head.i and any(
+                    c.dep_ == "pobj" and c.ent_type_ in ("DATE", "TIME") for c in tok.children):
+                end = tok.i  # "Sean Spicer on Thursday evening said": when is no part of who
+                break
     while end > head.i + 1 and (doc[end - 1].is_punct or doc[end - 1].is_space):
         if doc[end - 1].text == ")" and "(" in doc[start : end - 1].text:
             break  # "Rep. Trey Gowdy (R-S.C.)" keeps its closing parenthesis

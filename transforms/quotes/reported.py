@@ -259,7 +259,8 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
         # 'Merrill says Machado promised to back Clinton and said she would ...': a verb of saying
         # coordinated inside the content reports on its own
         nested = {t.i for c in ccomps for g in c.children if g.dep_ == "conj" and g.i > c.i
-                  and cue_lemma(g.lower_) in CLAUSE for t in g.subtree}
+                  and (cue_lemma(g.lower_) in CLAUSE or cue_lemma(g.lower_) and any(
+                      k.dep_ in SUBJECTS for k in g.children)) for t in g.subtree}
         return [t for c in ccomps for t in c.subtree if t.i not in nested], extra, "clause"
     wh = next((c for c in kids if c.dep_ == "advcl" and c.i > cue.i and c.left_edge.i <= cue.i + 2
                and c.left_edge.lower_ in WH_WORDS), None)
