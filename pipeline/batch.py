@@ -19,11 +19,14 @@ from pipeline.batch_plan import BatchPlan, abnormal_day
 from pipeline.commit import (
     Change,
     CommitError,
+    FileSystems,
     TableChange,
     commit,
     current_files,
+    join,
     partition_counts,
     plan_adds,
+    recover,
     staging_root,
 )
 from pipeline.graph import ROW_LIST_TABLES, GraphConfig, ProcessArticles
@@ -50,8 +53,15 @@ def with_partition(row: dict[str, Any], day: str) -> dict[str, Any]:
 
 def finish_run(plan: BatchPlan, temp_files: list[str], counts: dict[str, int], base: dict[str, Any],
                started: float) -> dict[str, Any]:
-    """The job's last step: build the change and commit it with the ledger entries and the run record."""
+    """The job's last step: build the change and commit it with the ledger entries and the run record.
+
+    Safe to run again (Dataflow retries a failed step): a commit this run already made is finished or found
+    done, and nothing here changes a staged file in place, so a retry computes the same change."""
     output, staging = plan.output, staging_root(plan.output, plan.run_id)
+    recover(output)
+    done = join(output, run_record.record_path(plan.run_id))
+    if FileSystems.exists(done):
+        return run_record.read_record(done)
     adds = plan_adds(temp_files, staging, plan.run_id)
     replaced, removed_ids = replacement(output, staging, set(plan.replaces), plan.owners)
     # An article an earlier run published (from another file) is a duplicate, as within a run.

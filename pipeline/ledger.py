@@ -124,8 +124,11 @@ def known_article_ids(root: str, skip_partitions: Iterable[str] = ()) -> dict[st
     return known
 
 
-def drop_known(adds: Mapping[str, Mapping[str, str]], known: Mapping[str, set[str]]) -> tuple[dict[str, int], int]:
-    """Reconcile this run's staged files with articles earlier runs published (files rewritten in place).
+def drop_known(adds: dict[str, dict[str, str]], known: Mapping[str, set[str]]) -> tuple[dict[str, int], int]:
+    """Reconcile this run's staged files with articles earlier runs published.
+
+    A staged file that changes is written beside it (`<staged>.known`) and replaces it in `adds`; the staged
+    file itself is left as it was, so a retried step computes the same result.
 
     The same story in two input files (a wire feed re-published in the next day's file) is a duplicate across
     runs just as within one: its rows are taken out and the first one published stays. A different story
@@ -155,7 +158,7 @@ def drop_known(adds: Mapping[str, Mapping[str, str]], known: Mapping[str, set[st
         return dropped, 0
     gone_array = pa.array(sorted(gone), pa.string())
     for table in ("articles", "entities", "quotes"):
-        for staged in adds.get(table, {}):
+        for staged in list(adds.get(table, {})):
             with FileSystems.open(staged) as fh:
                 data = pq.read_table(fh)
             mask = pc.is_in(data.column("article_id"), value_set=gone_array)
@@ -167,8 +170,10 @@ def drop_known(adds: Mapping[str, Mapping[str, str]], known: Mapping[str, set[st
             new_ids = pa.array([renamed.get(i, i) for i in kept.column("article_id").to_pylist()], pa.string())
             kept = kept.set_column(kept.schema.get_field_index("article_id"), kept.schema.field("article_id"),
                                    new_ids)
-            with FileSystems.create(staged) as fh:
+            rewritten = staged + ".known"
+            with FileSystems.create(rewritten) as fh:
                 pq.write_table(kept, fh, compression="zstd")
+            adds[table][rewritten] = adds[table].pop(staged)
             dropped[table] += n
     return dropped, len(renamed)
 

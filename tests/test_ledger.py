@@ -176,3 +176,24 @@ def test_another_story_under_a_published_id_is_kept_under_a_distinct_id(tmp_path
     (other,) = [k for k in texts if k.startswith("id-1-c")]
     assert "(a different story)" in texts[other]
     assert other in {r["article_id"] for r in read_table(str(out), "entities").to_pylist()}
+
+
+def test_a_retried_finishing_step_finds_its_work_done(tmp_path):
+    """Dataflow may run the last step again after it committed: the second execution changes nothing."""
+    from pipeline.batch import finish_run
+    from pipeline.batch_plan import BatchPlan
+
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    write_feed(feeds, "a.jsonl", range(0, 3))
+    out = tmp_path / "out"
+    rc, stdout, err = cli("run", "--input", str(feeds / "*.jsonl"), "--output", str(out))
+    assert rc == 0, err
+    (record_file,) = (out / "_runs").glob("*.json")
+    record = json.loads(record_file.read_text())
+    files = visible_files(out)
+    plan = BatchPlan(run_id=record["run_id"], output=str(out), files=())
+    gone = [str(out / "_staging" / record["run_id"] / "articles" / "dt=2026-01-01" / ".part-x.tmp")]
+    again = finish_run(plan, gone, {"inputs": 0, "articles": 0, "errors": 0, "duplicates": 0}, {}, 0.0)
+    assert again == record
+    assert visible_files(out) == files
