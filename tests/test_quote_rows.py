@@ -284,3 +284,13 @@ def test_as_someone_said_after_the_clause(nlp):
 def test_content_ends_before_a_coordinated_report_with_its_own_subject(nlp):
     q = rows(nlp, "Rubio said the real extremist on abortion is Hillary Clinton, and he railed against Democrats.")[0]
     assert q["text"] == "the real extremist on abortion is Hillary Clinton"
+
+
+def test_transcript_with_names_as_labels(nlp):
+    text = ("Chris Matthews spoke with Luciana Lopez on Tuesday night.\n"
+            "Matthews: Seriously, seriously about this. Bernie says he’s going to pay for the free tuitions.\n"
+            "Lopez: Well, no one is like, ‘My 401(k) is speculation.’ In a way, it gets to be all things.\n"
+            "Matthews: Well, speculation is bad.\n"
+            "Note: This transcript was edited.")
+    assert [(q["speaker_canonical"], q["text"][:10]) for q in rows(nlp, text)] == [
+        ("Chris Matthews", "Seriously,"), ("Luciana Lopez", "Well, no o"), ("Chris Matthews", "Well, spec")]

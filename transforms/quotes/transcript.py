@@ -15,8 +15,10 @@ from transforms.cues import SPEECH
 from transforms.quotes.model import Quote
 from transforms.speakers import SpeakerResolver, proper_name
 
-# the label may follow the quote mark that opens each paragraph of a quoted transcript ('"PENCE: Well, ...')
-LABEL = re.compile(r"^[ \t]*[\"“]?([A-Z][A-Z.'’\- ]{1,38}[A-Z.]):[ \t]+(?=\S)", re.M)
+# the label may follow the quote mark that opens each paragraph of a quoted transcript ('"PENCE: Well, ...');
+# it is in capitals ("PENCE", "CHRIS WALLACE") or a name the article gives ("Matthews", "Luciana Lopez")
+LABEL = re.compile(r"^[ \t]*[\"“]?([A-Z][A-Z.'’\- ]{1,38}[A-Z.]|[A-Z][a-z'’\-]+(?: [A-Z][a-z.'’\-]+){0,2})"
+                   r":[ \t]+(?=\S)", re.M)
 NOT_SPEAKERS = {"UPDATE", "UPDATED", "BREAKING", "EXCLUSIVE", "WATCH", "VIDEO", "LIVE", "NOTE", "EDITOR'S NOTE",
                 "CORRECTION", "PHOTOS", "RELATED", "READ MORE", "SEE ALSO", "Q", "A"}
 MIN_TURNS = 2
@@ -24,7 +26,9 @@ MIN_TURNS = 2
 
 def transcript_quotes(doc: Doc, text: str, resolver: SpeakerResolver) -> list[Quote]:
     """One direct quote per turn of a transcript, its speaker the label ("PENCE" -> "Mike Pence")."""
-    labels = [m for m in LABEL.finditer(text) if m.group(1).strip() not in NOT_SPEAKERS]
+    names = {w for m in resolver.mentions if m.label in ("PERSON", "ORG") for w in m.text.split()}
+    labels = [m for m in LABEL.finditer(text) if m.group(1).strip().upper() not in NOT_SPEAKERS
+              and (m.group(1).isupper() or all(w in names for w in m.group(1).split()))]
     if len(labels) < MIN_TURNS:
         return []
     quotes = []
