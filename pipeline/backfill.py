@@ -33,58 +33,22 @@ from collections.abc import Sequence
 from typing import Any
 
 from pipeline.arguments import LOCAL_RUNNER, parse_run_arguments
+from pipeline.days import (  # noqa: F401 - re-exported: the backfill's public helpers
+    RELATIVE_DAYS,
+    day_pattern,
+    day_range,
+    has_placeholder,
+    parse_day,
+    resolve_partition,
+)
 
 LOG = logging.getLogger(__name__)
 
-RELATIVE_DAYS = {"today": 0, "yesterday": 1}
-_PLACEHOLDER = re.compile(r"\{(date|yyyy|mm|dd)\}")
 # Dataflow job names: lower-case letters, digits and hyphens, starting with a letter.
 JOB_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,1022}[a-z0-9])?$")
 
 
 # -- days and patterns ------------------------------------------------------------------------------------
-
-def parse_day(value: str, today: dt.date | None = None) -> dt.date:
-    """YYYY-MM-DD, or 'yesterday'/'today' (UTC, resolved when the job is built: what a static schedule needs)."""
-    if value in RELATIVE_DAYS:
-        today = today or dt.datetime.now(dt.UTC).date()
-        return today - dt.timedelta(days=RELATIVE_DAYS[value])
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"not a date: {value!r} (expected YYYY-MM-DD, 'yesterday' or 'today')") from None
-
-
-def day_range(start: dt.date, end: dt.date) -> list[dt.date]:
-    """Every day from start to end, both included."""
-    if end < start:
-        raise ValueError(f"--end {end} is before --start {start}")
-    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-
-
-def has_placeholder(pattern: str) -> bool:
-    return bool(_PLACEHOLDER.search(pattern))
-
-
-def day_pattern(pattern: str, day: dt.date) -> str:
-    """The pattern for one day. Only the date placeholders are replaced: glob braces such as
-    `*.{json,jsonl}` pass through untouched (str.format would choke on them)."""
-    values = {"date": day.isoformat(), "yyyy": f"{day.year:04d}", "mm": f"{day.month:02d}", "dd": f"{day.day:02d}"}
-    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], pattern)
-
-
-def resolve_partition(patterns: Sequence[str], partition_date: str | None,
-                      today: dt.date | None = None) -> tuple[list[str], str | None]:
-    """(patterns for the day, dt value) of a `run`; patterns unchanged and None when it is not a backfill."""
-    if partition_date is None:
-        if any(has_placeholder(p) for p in patterns):
-            raise ValueError("--input has a date placeholder ({date}, {yyyy}, {mm}, {dd}): give --partition_date")
-        return list(patterns), None
-    day = parse_day(partition_date, today)
-    return [day_pattern(p, day) for p in patterns], day.isoformat()
-
-
-# -- launching days -----------------------------------------------------------------------------------------
 
 def job_name(prefix: str, day: dt.date) -> str:
     name = f"{prefix}-{day:%Y%m%d}"

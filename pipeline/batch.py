@@ -7,7 +7,6 @@ rows it replaces, the ledger entries of the files read and the run record, so a 
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -99,7 +98,7 @@ def finish_run(plan: BatchPlan, temp_files: list[str], counts: dict[str, int], b
                      "reprocessed": len(plan.replaces)},
         seconds=time.time() - started)
     extra = {ledger_path(plan.run_id): ledger_bytes(entries)} if entries else {}
-    extra[run_record.record_path(plan.run_id)] = json.dumps(record, indent=1, default=str).encode("utf-8")
+    extra[run_record.record_path(plan.run_id)] = run_record.encode(record)
     commit(output, Change(plan.run_id, change, extra))
     return record
 

@@ -89,7 +89,7 @@ def plan_run(args: argparse.Namespace, patterns: list[str], partition_date: str 
 
 
 def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
-    from pipeline.backfill import resolve_partition
+    from pipeline.days import resolve_partition
 
     try:
         patterns, partition_date = resolve_partition(args.input, args.partition_date)

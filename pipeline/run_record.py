@@ -45,10 +45,15 @@ def record_path(run_id: str) -> str:
     return f"{RUNS_DIR}/run-{run_id}.json"
 
 
+def encode(record: dict[str, Any]) -> bytes:
+    """A record as its file holds it (the batch commit publishes these bytes with the tables)."""
+    return json.dumps(record, indent=1, default=str).encode("utf-8")
+
+
 def write_record(root: str, record: dict[str, Any]) -> str:
     """Write a record whole or not at all (a full disk leaves no empty record behind)."""
     path = join(root, record_path(record["run_id"]))
-    write_bytes_atomic(path, json.dumps(record, indent=1, default=str).encode("utf-8"))
+    write_bytes_atomic(path, encode(record))
     return path
 
 
