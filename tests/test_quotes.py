@@ -439,7 +439,8 @@ def test_coordinated_that_clause_is_content(nlp):
 
 def test_one_word_answer_and_those_as_speaker(nlp):
     quotes = quotes_of(nlp, "Asked if the plan was legal, 46 percent of voters said yes.")
-    assert [(q["text"], q["speaker"]) for q in quotes] == [("yes", "46 percent of voters")]
+    assert [(q["text"], q["speaker"]) for q in quotes] == [("the plan was legal", None),
+                                                         ("yes", "46 percent of voters")]
     (q,) = quotes_of(nlp, "By a wide margin, those surveyed said the program should not be eliminated.")
     assert q["speaker"] == "those surveyed" and q["text"] == "the program should not be eliminated"
 

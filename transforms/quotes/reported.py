@@ -104,6 +104,9 @@ def reported_candidate(tok: Token) -> Candidate | None:
         # 'the deal, which was announced on Friday, ...': a passive relative clause describes, it reports
         # nothing; 'lawyers are expected to ask': a forecast nobody in the text makes
         return _passive(tok, lemma) if tok.dep_ != "relcl" and lemma != "expect" else None
+    asked = _asked(tok) if low == "asked" and tok.dep_ == "advcl" and tok.i < tok.head.i else None
+    if asked is not None:
+        return asked
     found = _complement(tok, lemma)
     if found is None:
         return None
@@ -195,6 +198,21 @@ def _made_clear(clear: Token) -> Candidate | None:
     if span is None:
         return None
     return Candidate(Attribution(clear, f"{made.text} clear", mention_span(subj, made)), span[0], span[1], "clause")
+
+
+def _asked(cue: Token) -> Candidate | None:
+    """'Asked if the plan was legal, 46 percent said yes': a question put to the main clause's subject by
+    someone the text does not name; the question is attributed, to no one."""
+    if any(c.dep_ in SUBJECTS for c in cue.children):
+        return None
+    question = next((c for c in cue.children if c.i > cue.i and c.dep_ in ("advcl", "ccomp")
+                     and c.left_edge.lower_ in WH_WORDS), None)
+    if question is None:
+        return None
+    span = trim(cue.doc, list(question.subtree))
+    if span is None:
+        return None
+    return Candidate(Attribution(cue, cue.text, None), span[0], span[1], "clause")
 
 
 def _stray_subject(cue: Token) -> Attribution | None:
