@@ -116,8 +116,13 @@ def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
         print(f"run {run_id}: nothing new to ingest (every listed file is in the ledger; --reprocess reads "
               "them again)")
         return 0
-    lock = hold_staging(args.output, run_id)
     options = pipeline_options(beam_args, args.runner, streaming=False)
+    from pipeline.preflight_dataflow import refuse_unready_dataflow
+
+    refused = refuse_unready_dataflow(options)  # e.g. no --sdk_container_image: workers could not import us
+    if refused:
+        return refused
+    lock = hold_staging(args.output, run_id)
     started = time.time()
     p = beam.Pipeline(options=options)
     build_batch(p, plan, graph_config(args), args.shards_per_partition, started)

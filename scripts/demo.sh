@@ -9,5 +9,5 @@ out="${OUTPUT:-out}"
   --input 'samples/json/*.json' --input 'samples/jsonl/*.jsonl*' \
   --output "$out" "$@"
 # The report: one self-contained HTML page (open it in any browser, offline).
-.venv/bin/python -m pipeline.report --tables "$out" --html "$out/report.html"
+.venv/bin/python -m pipeline report --tables "$out" --html "$out/report.html"
 echo "open $(realpath "$out/report.html")"
