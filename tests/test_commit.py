@@ -102,12 +102,20 @@ def test_a_commit_publishes_every_table_and_leaves_nothing_behind(old_state):
     assert leftovers(old_state) == []
 
 
-def test_an_empty_table_is_queryable_with_duckdb(old_state):
-    duckdb = pytest.importorskip("duckdb")
-    n = duckdb.sql(f"select count(*) from read_parquet('{old_state}/errors/*/*.parquet')").fetchall()[0][0]
-    assert n == 0
-    n = duckdb.sql(f"select count(*) from read_parquet('{old_state}/articles/*/*.parquet')").fetchall()[0][0]
-    assert n == 6
+def test_an_empty_table_is_queryable_with_duckdb_polars_and_pyarrow(old_state):
+    """The healthy case (no errors) must not break `read_parquet('out/errors/*/*.parquet')` in any reader."""
+    import duckdb
+    import polars as pl
+    import pyarrow.dataset as ds
+
+    for table, rows in (("errors", 0), ("quotes", 0), ("articles", 6)):
+        pattern = f"{old_state}/{table}/*/*.parquet"
+        assert duckdb.sql(f"select count(*) from read_parquet('{pattern}', hive_partitioning = true)"
+                          ).fetchall()[0][0] == rows
+        assert pl.scan_parquet(pattern, hive_partitioning=True).select(pl.len()).collect().item() == rows
+        assert ds.dataset(str(old_state / table), format="parquet", partitioning="hive").count_rows() == rows
+    columns = pl.scan_parquet(f"{old_state}/errors/*/*.parquet").collect_schema().names()
+    assert {"source_uri", "payload_sha256"} <= set(columns)
 
 
 def test_the_output_root_is_never_a_pattern(tmp_path):
