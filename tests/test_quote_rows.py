@@ -294,3 +294,10 @@ def test_transcript_with_names_as_labels(nlp):
             "Note: This transcript was edited.")
     assert [(q["speaker_canonical"], q["text"][:10]) for q in rows(nlp, text)] == [
         ("Chris Matthews", "Seriously,"), ("Luciana Lopez", "Well, no o"), ("Chris Matthews", "Well, spec")]
+
+
+def test_straight_mark_opening_a_word_after_a_finished_sentence_opens_the_next_quote(nlp):
+    text = 'The sign on the door said "no entry. "We will open again next week," the owner said.'
+    assert [text[s:e] for s, e in find_quoted(text)] == ["no entry.", "We will open again next week"]
+    q = [q for q in rows(nlp, text) if q["cue"] == "said" and q["speaker"] == "the owner"]
+    assert [r["text"] for r in q] == ["We will open again next week"]

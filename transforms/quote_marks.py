@@ -69,6 +69,13 @@ def find_quoted(text: str, single: bool = False) -> list[tuple[int, int]]:
             continue
         if start is not None:
             closer = next((c for c in OPENERS[opener] if text.startswith(c, i)), None)
+            if closer == '"' and opener == '"' and _opens_word(text, i) and _closes_sentence(text, start, i):
+                # 'The sign said "no entry. "We will open soon," he said.': a straight mark before a word,
+                # after a finished sentence, opens the next quote; the one before was never closed
+                spans.append((start, i))
+                start = i + 1
+                i = _next(text, i + 1)
+                continue
             if closer is not None:
                 spans.append((start, i))
                 start = None
@@ -111,6 +118,17 @@ def _single_quoted(text: str) -> list[tuple[int, int]]:
         if e > s:
             out.append((s, e))
     return out
+
+
+def _opens_word(text: str, i: int) -> bool:
+    """A mark with a space before it and a word right after it: how a quote opens, not how one closes."""
+    return i > 0 and text[i - 1] in " \t" and i + 1 < len(text) and text[i + 1].isalnum()
+
+
+def _closes_sentence(text: str, start: int, i: int) -> bool:
+    """Whether the quoted text before position i ends a sentence of its own ('no entry. ')."""
+    before = text[start:i].rstrip()
+    return len(before.split()) >= 1 and before.endswith((".", "!", "?"))
 
 
 def _next(text: str, i: int) -> int:
