@@ -45,6 +45,7 @@ import queue
 import re
 import sys
 import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -295,16 +296,24 @@ class LocalPubSub:
             thread.start()
             self._threads.append(thread)
 
-    def uninstall(self) -> None:
-        """Acknowledge what is ready, stop the threads, put Beam's reader back; safe to call twice."""
-        if self._uninstalled:
+    def stop(self) -> None:
+        """No more pulls; stop the lease and ack threads after acknowledging what is ready. The runner's read
+        keeps answering (with nothing) until uninstall(): Beam's own reader must not run again while the
+        pipeline may still be cancelling, or it would pull and acknowledge at once."""
+        if self.stopped.is_set():
             return
-        self._uninstalled = True
         self.stopped.set()
         self.closed.set()
         for thread in self._threads:
             thread.join(timeout=10)
         self._flush_acks()
+
+    def uninstall(self) -> None:
+        """stop(), then put Beam's reader back; only once the runner no longer runs. Safe to call twice."""
+        if self._uninstalled:
+            return
+        self._uninstalled = True
+        self.stop()
         if self._original is not None:
             self._evaluator._read_from_pubsub = self._original
             self._original = None
@@ -336,6 +345,9 @@ class LocalPubSub:
         blocks in a pull on an idle subscription (4 s on the emulator, 30 s in Beam's own reader) stops
         every other step meanwhile. So the pulls run on a thread of their own and the read only takes
         what they brought; each read still moves the watermark to the wall clock, as Beam's does."""
+        if self.stopped.is_set():
+            time.sleep(0.2)  # stopped: nothing more enters the graph (what was pulled is redelivered)
+            return []
         if self._context is None:
             self._context = reader._evaluation_context
             self._sub_name = reader._sub_name

@@ -371,6 +371,7 @@ def run_streaming(options, settings: StreamingSettings, config: GraphConfig, pro
     noise.install()
     stopper = _Stopper()
     run_key = settings.run_id.split("-", 1)[1]
+    cancel: threading.Thread | None = None
     adapter = LocalPubSub(settings.source, settings.run_id, settled_steps=tuple(EMITTED_STEPS.values()),
                           written_before=written_by_crashed_runs(settings.output, run_key, settings.run_id))
     try:
@@ -391,6 +392,7 @@ def run_streaming(options, settings: StreamingSettings, config: GraphConfig, pro
             try:
                 result.wait_until_finish()
             except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+                LOG.error("the streaming pipeline failed", exc_info=True)
                 error.append(exc)
             failed.set()
 
@@ -407,15 +409,20 @@ def run_streaming(options, settings: StreamingSettings, config: GraphConfig, pro
         if failed.is_set() or adapter.fatal:
             print(adapter.fatal or f"error: the streaming pipeline stopped: "
                                    f"{error[0] if error else 'finished unexpectedly'}", file=sys.stderr)
-            threading.Thread(target=result.cancel, name="pipeline-cancel", daemon=True).start()
+            adapter.stop()
+            cancel = threading.Thread(target=result.cancel, name="pipeline-cancel", daemon=True)
+            cancel.start()
+            cancel.join(timeout=15)
             counts = stream_counts(read_counters(settings.run_id))
             return _finish(settings, config, counts, read_counters(settings.run_id), started, "failed", 1)
         counts = stream_counts(read_counters(settings.run_id))
         print(f"{stopper.signal_name}: flushing {pending(counts)} message(s) in flight "
               f"(up to {settings.drain_timeout():.0f}s; signal again to stop now)", file=sys.stderr, flush=True)
         counts = _drain(settings.run_id, adapter, stopper, settings.drain_timeout(), failed)
-        adapter.uninstall()  # acknowledges what is ready, stops the lease and ack threads
-        threading.Thread(target=result.cancel, name="pipeline-cancel", daemon=True).start()
+        adapter.stop()  # acknowledges what is ready, stops the pulls, the lease and ack threads
+        cancel = threading.Thread(target=result.cancel, name="pipeline-cancel", daemon=True)
+        cancel.start()
+        cancel.join(timeout=15)
         counters = read_counters(settings.run_id)
         counts = stream_counts(counters)
         left = pending(counts)
@@ -427,7 +434,10 @@ def run_streaming(options, settings: StreamingSettings, config: GraphConfig, pro
                        0 if left == 0 and unacked == 0 else 1)
     finally:
         stopper.uninstall()
-        adapter.uninstall()
+        if cancel is None or not cancel.is_alive():
+            adapter.uninstall()  # Beam's reader back (it acks on pull: only once the runner has stopped)
+        else:
+            adapter.stop()
         noise.uninstall()
 
 
