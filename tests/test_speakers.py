@@ -124,3 +124,9 @@ def test_surname_the_model_missed_resolves_to_the_earlier_full_name(nlp):
 def test_time_is_not_part_of_the_mention(nlp):
     text = "RNC spokesman Sean Spicer on Thursday evening said the Republican Party was not in a crisis."
     assert speakers(nlp, text) == [("RNC spokesman Sean Spicer", "Sean Spicer")]
+
+
+def test_pronoun_prefers_the_subject_of_a_reporting_verb(nlp):
+    text = ("Senator Marco Rubio said the real extremist on abortion is Hillary Clinton, and he railed against "
+            "Democrats for their positions.")
+    assert ("he", "Marco Rubio") in speakers(nlp, text)

@@ -14,6 +14,7 @@ import re
 
 from spacy.tokens import Doc, Span, Token
 
+from transforms.cues import cue_lemma
 from transforms.entities import Mention
 
 PERSONAL = {"he", "she", "him", "her", "i"}
@@ -246,9 +247,13 @@ class SpeakerResolver:
         for _ in range(2):
             if window_start > 0:
                 window_start = doc[window_start - 1].sent.start
-        for m in candidates:
-            if m.start_token < window_start:
-                break
+        recent = [m for m in candidates if m.start_token >= window_start]
+        # a speaker before: the subject of a reporting verb ("Rubio said X is Clinton, and he railed ...")
+        for m in recent:
+            tok = doc[m.end_token - 1]
+            if tok.dep_ == "nsubj" and cue_lemma(tok.head.lower_) is not None:
+                return m.canonical
+        for m in recent:
             if doc[m.end_token - 1].dep_ in ("nsubj", "nsubjpass") or doc[m.start_token].dep_ in ("nsubj", "nsubjpass"):
                 return m.canonical
         return candidates[0].canonical
