@@ -294,12 +294,24 @@ def _exchange(a: str, b: str) -> bool:
     raise OSError(err, os.strerror(err), a)
 
 
-def _point(root: str, table: str, version: str) -> None:
-    """Make ROOT/<table> point at _tables/<table>/<version> in one step (idempotent)."""
+def _point(root: str, table: str, version: str, known: Iterable[str] = (), previous: str | None = None) -> None:
+    """Make ROOT/<table> point at _tables/<table>/<version> in one step (idempotent).
+
+    Another writer (a stream's window files) may add files to the old version while this commit runs; every
+    file there that the commit did not know of (`known`: what it planned from) is linked into the new version
+    just before the switch, and again just after it (a rename after the switch lands in the new version), so
+    nothing another writer published is lost."""
     link = join(root, table)
     target = posixpath.join(TABLES_DIR, table, version)
+    new = join(root, target)
+    known = set(known)
     if os.path.islink(link) and os.readlink(link) == target:
+        if previous and os.path.isdir(previous):  # a recovery after the switch: finish the carry-over
+            _carry_over(previous, new, known)
         return
+    old = os.path.realpath(link) if os.path.lexists(link) else None
+    if old:
+        _carry_over(old, new, known)
     tmp = join(root, f".{table}.{version}.link")
     with contextlib.suppress(FileNotFoundError):
         os.unlink(tmp)
@@ -312,10 +324,23 @@ def _point(root: str, table: str, version: str) -> None:
             os.replace(tmp, link)
         else:
             os.replace(tmp, legacy)  # tmp now names the old folder
-            with contextlib.suppress(OSError):
-                shutil.rmtree(legacy)  # its files were linked into the new version
+        _carry_over(legacy, new, known)
+        with contextlib.suppress(OSError):
+            shutil.rmtree(legacy)  # its files were linked into the new version
         return
     os.replace(tmp, link)
+    if old:
+        _carry_over(old, new, known)
+
+
+def _carry_over(old: str, new: str, known: set[str]) -> None:
+    """Link files another writer added to the old version (not in `known`) into the new one."""
+    for rel, path in _local_files(old).items():
+        dst = join(new, rel)
+        if rel not in known and not os.path.lexists(dst):
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.link(path, dst)
 
 
 # -- prepare, commit point, apply ----------------------------------------------------------------------------
@@ -334,6 +359,8 @@ def _empty_file(path: str, table: str) -> None:
 def _prepare_local(root: str, change: Change) -> dict:
     version = change.run_id
     versions: dict[str, str] = {}
+    known: dict[str, list[str]] = {}  # per table, the files the plan was made from
+    previous: dict[str, str | None] = {}  # per table, the version folder readers saw
     staging = staging_root(root, change.run_id)
     for table in TABLES:
         tc = change.tables.get(table, TableChange())
@@ -347,6 +374,8 @@ def _prepare_local(root: str, change: Change) -> dict:
             state = {rel: placeholder}
         if os.path.islink(link) and state == current and not tc.add:
             continue  # nothing changes in this table
+        known[table] = sorted(current)
+        previous[table] = os.path.realpath(link) if os.path.islink(link) else None
         folder = join(root, TABLES_DIR, table, version)
         if os.path.isdir(folder):
             shutil.rmtree(folder)  # a crashed earlier attempt of this very run, never visible
@@ -361,7 +390,8 @@ def _prepare_local(root: str, change: Change) -> dict:
         tmp = join(staging, "extra", rel)
         write_bytes_atomic(tmp, data)
         extra[rel] = tmp
-    return {"run_id": change.run_id, "mode": "local", "versions": versions, "extra": extra}
+    return {"run_id": change.run_id, "mode": "local", "versions": versions, "known": known,
+            "previous": previous, "extra": extra}
 
 
 def _prepare_remote(root: str, change: Change) -> dict:
@@ -393,7 +423,8 @@ def _apply(root: str, intent: dict) -> None:
     """Roll an intent forward; every step can run again after a crash or a retry."""
     if intent["mode"] == "local":
         for table, version in sorted(intent["versions"].items()):
-            _point(root, table, version)
+            _point(root, table, version, intent.get("known", {}).get(table, ()),
+                   intent.get("previous", {}).get(table))
     else:
         # Replaced files go first: a reader listing meanwhile may miss rows for a moment, never see them twice.
         _delete([p for p in intent["deletes"] if _exists(p)])
