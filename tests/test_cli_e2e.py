@@ -94,12 +94,14 @@ def test_rerun_replaces_files_and_rows(output):
 
 def test_offsets_index_the_article_text(output):
     out, _, _, _ = output
-    text = {r["article_id"]: r["text"] for r in read_table(str(out), "articles").to_pylist()}
+    articles = {r["article_id"]: r for r in read_table(str(out), "articles").to_pylist()}
     for table in ("entities", "quotes"):
         rows = read_table(str(out), table).to_pylist()
         assert rows
         for r in rows:
-            assert text[r["article_id"]][r["start_char"]:r["end_char"]] == r["text"]
+            # quotes in a headline (in_title) index articles.title, every other row articles.text
+            source = articles[r["article_id"]]["title" if r.get("in_title") else "text"]
+            assert source[r["start_char"]:r["end_char"]] == r["text"]
 
 
 def test_errors_have_stage_reason_and_whole_payload(output):
