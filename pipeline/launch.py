@@ -16,7 +16,7 @@ from typing import Any
 
 from pipeline.arguments import LOCAL_RUNNER, default_local_workers, split_components
 from pipeline.commit import COMMIT_DIR, discard_stale_staging, hold_staging, join, recover
-from pipeline.inputs import REGULAR, list_inputs
+from pipeline.inputs import list_inputs
 from pipeline.preflight import PreflightError, check_output_not_read, check_output_root
 from pipeline.run_record import new_run_id, read_record, reconciles, record_path, summary_line
 
@@ -72,7 +72,7 @@ def plan_run(args: argparse.Namespace, patterns: list[str], partition_date: str 
     read, replaces, skipped = [], [], 0
     for f in files:
         seen = ledger.get(f.uri)
-        if f.kind != REGULAR or seen is None:
+        if seen is None:  # new (a refused input too: its errors row is written once, not on every rerun)
             read.append(f)
         elif args.reprocess or partition_date or (seen.size, seen.version) != (f.size, f.version):
             read.append(f)  # read again: its earlier rows are replaced by this run's

@@ -174,3 +174,11 @@ def test_a_run_over_hostile_inputs_publishes_nothing_it_should_not(hostile, tmp_
     errors = {Path(r["source_uri"]).name: r for r in read_table(str(out), "errors").to_pylist()}
     assert set(errors) == {"shadow.txt", "zero.txt", "gone.txt", "pipe.txt"}
     assert all(r["stage"] == "read" and r["payload_bytes"] == 0 for r in errors.values())
+
+
+def test_a_refused_input_is_an_errors_row_once_not_on_every_rerun(hostile, tmp_path):
+    out = tmp_path / "out"
+    for _ in range(2):
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            assert main(["run", "--input", str(hostile / "*"), "--output", str(out), "--direct_num_workers=1"]) == 0
+    assert len(read_table(str(out), "errors").to_pylist()) == 4
