@@ -7,6 +7,8 @@ rows it replaces, the ledger entries of the files read and the run record, so a 
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 from typing import Any
 
@@ -27,6 +29,7 @@ from pipeline.commit import (
     plan_adds,
     recover,
     staging_root,
+    write_bytes_atomic,
 )
 from pipeline.graph import ROW_LIST_TABLES, GraphConfig, ProcessArticles
 from pipeline.ledger import (
@@ -41,7 +44,7 @@ from pipeline.ledger import (
 from pipeline.progress import CountProgress
 from pipeline.schemas import PARTITION_COLUMN, TABLES
 from pipeline.sinks import WritePartitionedBatch
-from pipeline.sources import ReadArticleFiles
+from pipeline.sources import ReadArticleFiles, read_manifest
 from transforms.dedup import DUPLICATES, ID_CLASHES
 
 
@@ -90,11 +93,12 @@ def finish_run(plan: BatchPlan, temp_files: list[str], counts: dict[str, int], b
         record["swapped"] = {t: {"removed": before[t], "added": sum(1 for r in adds[t].values()
                                                                     if r.startswith(f"dt={day}/"))}
                              for t in TABLES}
-    entries = [LedgerEntry(f["uri"], f["size"], f["version"], plan.run_id) for f in plan.files]
+    files = list(read_manifest(plan.manifest)) if plan.manifest else list(plan.files)
+    entries = [LedgerEntry(f["uri"], f["size"], f["version"], plan.run_id) for f in files]
     record.update(
         files_written=sum(len(a) for a in adds.values()),
         files_replaced_or_removed=sum(len(c.remove) for c in change.values()),
-        input_files={"read": len(plan.files), "skipped_already_ingested": plan.skipped,
+        input_files={"read": len(files), "skipped_already_ingested": plan.skipped,
                      "reprocessed": len(plan.replaces)},
         seconds=time.time() - started)
     extra = {ledger_path(plan.run_id): ledger_bytes(entries)} if entries else {}
@@ -108,7 +112,10 @@ def build_batch(p: beam.Pipeline, plan: BatchPlan, config: GraphConfig, shards: 
     """The batch graph: read, process, write to staging; the last step commits (see finish_run)."""
     started = started or time.time()
     staging = staging_root(plan.output, plan.run_id)
-    raw = p | "Read files" >> ReadArticleFiles(list(plan.files), config.max_input_bytes, plan.max_record_bytes,
+    manifest = join(staging, "inputs.jsonl")
+    write_bytes_atomic(manifest, "".join(json.dumps(f, sort_keys=True) + "\n" for f in plan.files).encode())
+    plan = dataclasses.replace(plan, files=(), manifest=manifest, file_count=len(plan.files))  # small to pickle
+    raw = p | "Read files" >> ReadArticleFiles(manifest, config.max_input_bytes, plan.max_record_bytes,
                                                plan.follow_symlinks)
     # entities and quotes come as one list of rows per article: far fewer elements to move between stages
     tables = raw | "Process" >> ProcessArticles(config, row_lists=True)

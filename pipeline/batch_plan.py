@@ -21,7 +21,7 @@ class BatchPlan:
 
     run_id: str
     output: str
-    files: tuple[dict, ...]  # InputFile dicts this run reads
+    files: tuple[dict, ...]  # InputFile dicts this run reads (in the launcher; the job reads the manifest)
     replaces: tuple[str, ...] = ()  # uris among them whose earlier rows are replaced
     owners: dict[str, str] = dataclasses.field(default_factory=dict)  # uri -> run id that published it
     skipped: int = 0  # listed files the ledger holds unchanged
@@ -30,6 +30,8 @@ class BatchPlan:
     follow_symlinks: bool = False
     max_record_bytes: int | None = None
     inputs: tuple[str, ...] = ()  # the patterns as given (for the record)
+    manifest: str | None = None  # where the job finds `files`: ROOT/_staging/<run id>/inputs.jsonl
+    file_count: int = 0
 
 
 def abnormal_day(new: dict[str, int], old: dict[str, int]) -> str | None:

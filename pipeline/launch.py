@@ -68,7 +68,6 @@ def plan_run(args: argparse.Namespace, patterns: list[str], partition_date: str 
         raise PreflightError(f"no files match {', '.join(unmatched)}")
     check_output_not_read(args.output, patterns, [f.uri for f in files])
     ledger = read_ledger(args.output)
-    owners = {uri: e.run_id for uri, e in ledger.items()}
     read, replaces, skipped = [], [], 0
     for f in files:
         seen = ledger.get(f.uri)
@@ -81,7 +80,8 @@ def plan_run(args: argparse.Namespace, patterns: list[str], partition_date: str 
             skipped += 1
     plan = BatchPlan(
         run_id=run_id, output=args.output, files=tuple(vars(f) for f in read), replaces=tuple(replaces),
-        owners=owners, skipped=skipped, partition_date=partition_date, force=getattr(args, "force", False),
+        owners={uri: ledger[uri].run_id for uri in replaces}, skipped=skipped, partition_date=partition_date,
+        force=getattr(args, "force", False),
         follow_symlinks=args.follow_symlinks, max_record_bytes=args.max_record_bytes, inputs=tuple(patterns))
     note = (f"{len(files)} file(s) listed: {len(read)} to read ({len(replaces)} again, replacing their rows), "
             f"{skipped} already ingested")

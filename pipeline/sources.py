@@ -207,13 +207,27 @@ def read_input(entry: dict, max_input_bytes: int, max_record_bytes: int | None =
         yield from read_stream(handle, uri, max_input_bytes, max_record_bytes)
 
 
-class ReadArticleFiles(beam.PTransform):
-    """Listed input files (InputFile dicts) -> raw inputs (one per file, one per JSONL record)."""
+def read_manifest(path: str) -> Iterator[dict]:
+    """The InputFile dicts of a run's input manifest (one JSON object per line)."""
+    import json
 
-    def __init__(self, files: list[dict], max_input_bytes: int, max_record_bytes: int | None = None,
+    from pipeline.commit import FileSystems
+
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
+        for line in fh.read().decode("utf-8").splitlines():
+            if line.strip():
+                yield json.loads(line)
+
+
+class ReadArticleFiles(beam.PTransform):
+    """A run's input manifest (the listed files, see pipeline.inputs) -> raw inputs (one per file, one per JSONL
+    record). The list travels as a file, not inside the job graph: Dataflow limits a graph's size, and a
+    landing folder may list many thousands of files."""
+
+    def __init__(self, manifest: str, max_input_bytes: int, max_record_bytes: int | None = None,
                  follow_symlinks: bool = False):
         super().__init__()
-        self.files = list(files)
+        self.manifest = manifest
         self.max_input_bytes, self.max_record_bytes = max_input_bytes, max_record_bytes
         self.follow_symlinks = follow_symlinks
 
@@ -221,7 +235,8 @@ class ReadArticleFiles(beam.PTransform):
         limit, record_limit, follow = self.max_input_bytes, self.max_record_bytes, self.follow_symlinks
         return (
             pbegin
-            | "Files" >> beam.Create(self.files)
+            | "Manifest" >> beam.Create([self.manifest])
+            | "Files" >> beam.FlatMap(read_manifest)
             | "Spread files" >> beam.Reshuffle()
             | "Read" >> beam.FlatMap(read_input, limit, record_limit, follow)
         )
