@@ -356,6 +356,23 @@ def _empty_file(path: str, table: str) -> None:
         pq.write_table(TABLES[table].empty_table(), fh, compression="zstd")
 
 
+def _placeholder(staging: str, table: str, change: Change) -> dict[str, str]:
+    """The state of a table without rows: one empty file with its schema, so every reader's glob matches."""
+    rel = f"dt={change.empty_dt}/{EMPTY_PREFIX}{change.run_id}.parquet"
+    path = join(staging, "empty", table, rel)
+    _empty_file(path, table)
+    return {rel: path}
+
+
+def _stage_extra(staging: str, change: Change) -> dict[str, str]:
+    """The run record and ledger lines, written whole to staging: {path under ROOT: staged path}."""
+    staged = {}
+    for rel, data in change.extra.items():
+        staged[rel] = join(staging, "extra", rel)
+        write_bytes_atomic(staged[rel], data)
+    return staged
+
+
 def _prepare_local(root: str, change: Change) -> dict:
     version = change.run_id
     versions: dict[str, str] = {}
@@ -367,11 +384,7 @@ def _prepare_local(root: str, change: Change) -> dict:
         link = join(root, table)
         current = _local_files(os.path.realpath(link)) if os.path.lexists(link) else {}
         state = new_state(current, tc)
-        if not state:
-            rel = f"dt={change.empty_dt}/{EMPTY_PREFIX}{change.run_id}.parquet"
-            placeholder = join(staging, "empty", table, rel)
-            _empty_file(placeholder, table)
-            state = {rel: placeholder}
+        state = state or _placeholder(staging, table, change)
         if os.path.islink(link) and state == current and not tc.add:
             continue  # nothing changes in this table
         known[table] = sorted(current)
@@ -385,11 +398,7 @@ def _prepare_local(root: str, change: Change) -> dict:
             os.link(src, dst)  # hard links: no copy, and the old version keeps its own names
         _fsync_dir(folder)
         versions[table] = version
-    extra = {}
-    for rel, data in change.extra.items():
-        tmp = join(staging, "extra", rel)
-        write_bytes_atomic(tmp, data)
-        extra[rel] = tmp
+    extra = _stage_extra(staging, change)
     return {"run_id": change.run_id, "mode": "local", "versions": versions, "known": known,
             "previous": previous, "extra": extra}
 
@@ -402,20 +411,12 @@ def _prepare_remote(root: str, change: Change) -> dict:
         tc = change.tables.get(table, TableChange())
         current = _remote_files(join(root, table))
         state = new_state(current, tc)
-        if not state:
-            rel = f"dt={change.empty_dt}/{EMPTY_PREFIX}{change.run_id}.parquet"
-            placeholder = join(staging, "empty", table, rel)
-            _empty_file(placeholder, table)
-            state = {rel: placeholder}
+        state = state or _placeholder(staging, table, change)
         for rel, src in sorted(state.items()):
             if current.get(rel) != src:
                 moves.append([src, join(root, table, rel)])
         deletes.extend(path for rel, path in sorted(current.items()) if rel not in state)
-    extra = {}
-    for rel, data in change.extra.items():
-        tmp = join(staging, "extra", rel)
-        write_bytes_atomic(tmp, data)
-        extra[rel] = tmp
+    extra = _stage_extra(staging, change)
     return {"run_id": change.run_id, "mode": "remote", "moves": moves, "deletes": deletes, "extra": extra}
 
 

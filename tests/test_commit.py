@@ -155,20 +155,24 @@ def _expect_old_or_new(root: Path, old: dict, new: dict, strict: bool = True) ->
     return "old" if state == old else "partly"
 
 
+def old_and_new(tmp_path: Path, object_store: bool) -> tuple[Path, dict, dict]:
+    """A root with r0 committed, and what a reader sees before and after r1's replacing commit."""
+    base = tmp_path / "base"
+    commit(str(base), Change("r0", stage(base, "r0", range(6), 2), extra={"_runs/run-r0.json": b"{}"}),
+           object_store=object_store)
+    probe = tmp_path / "probe"
+    shutil.copytree(base, probe, symlinks=True)
+    commit(str(probe), replacing_change(probe), object_store=object_store)
+    return base, reader(base), reader(probe)
+
+
 STEPS = ["link", "replace", "rename", "symlink", "unlink", "remove", "rmtree", "write_bytes_atomic", "fsync"]
 
 
 @pytest.mark.parametrize("object_store", [False, True])
 def test_a_full_disk_at_any_step_shows_readers_the_old_or_the_new_state(tmp_path, object_store, monkeypatch):
     """Every call of every file-system step fails in turn with ENOSPC; then the next run tidies up."""
-    base = tmp_path / "base"
-    commit(str(base), Change("r0", stage(base, "r0", range(6), 2), extra={"_runs/run-r0.json": b"{}"}),
-           object_store=object_store)
-    old = reader(base)
-    probe = tmp_path / "probe"
-    shutil.copytree(base, probe, symlinks=True)
-    commit(str(probe), replacing_change(probe), object_store=object_store)
-    new = reader(probe)
+    base, old, new = old_and_new(tmp_path, object_store)
     assert old != new
     seen = set()
     for step in STEPS:
@@ -230,14 +234,7 @@ def change_spec(change: Change) -> dict:
 @pytest.mark.parametrize("syscalls", ["rename,renameat,renameat2,symlink,symlinkat", "link,linkat,unlink,unlinkat"])
 def test_a_process_killed_at_any_rename_link_or_delete_leaves_old_or_new(tmp_path, syscalls):
     object_store = False
-    base = tmp_path / "base"
-    commit(str(base), Change("r0", stage(base, "r0", range(6), 2), extra={"_runs/run-r0.json": b"{}"}),
-           object_store=object_store)
-    old = reader(base)
-    probe = tmp_path / "probe"
-    shutil.copytree(base, probe, symlinks=True)
-    commit(str(probe), replacing_change(probe), object_store=object_store)
-    new = reader(probe)
+    base, old, new = old_and_new(tmp_path, object_store)
     killed = 0
     for n in range(1, 80):
         root = tmp_path / f"kill-{n}"
