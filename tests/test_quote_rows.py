@@ -301,3 +301,9 @@ def test_straight_mark_opening_a_word_after_a_finished_sentence_opens_the_next_q
     assert [text[s:e] for s, e in find_quoted(text)] == ["no entry.", "We will open again next week"]
     q = [q for q in rows(nlp, text) if q["cue"] == "said" and q["speaker"] == "the owner"]
     assert [r["text"] for r in q] == ["We will open again next week"]
+
+
+def test_cue_inside_reported_speech_splits_it_into_fragments(nlp):
+    first, second = rows(nlp, "The plan, she said, is “dead on arrival” in the Senate.")
+    assert (first["text"], second["text"]) == ("The plan", "is “dead on arrival” in the Senate")
+    assert first["attribution_id"] == second["attribution_id"] and {first["kind"], second["kind"]} == {"partial"}

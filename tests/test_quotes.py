@@ -207,9 +207,9 @@ def test_reported_speech_cue_after(nlp):
 
 
 def test_reported_speech_cue_inside(nlp):
-    (q,) = quotes_of(nlp, "The new line, the transport minister said, will open in March.")
-    assert q["speaker"] == "the transport minister" and q["text"].startswith("The new line")
-    assert q["text"].endswith("will open in March")
+    first, second = quotes_of(nlp, "The new line, the transport minister said, will open in March.")
+    assert (first["text"], second["text"]) == ("The new line", "will open in March")
+    assert first["attribution_id"] == second["attribution_id"] and second["speaker"] == "the transport minister"
 
 
 def test_according_to(nlp):

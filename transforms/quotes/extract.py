@@ -93,13 +93,14 @@ def extract_quotes(doc: Doc, mentions: list[Mention], text: str | None = None,
         if not inside:
             if cand.construction == "clause-before":
                 continue  # 'An impossible combination, they complain.' holds only when quoted
-            quotes.append(make_quote(resolver, start, end, "indirect", cand.attr))
+            quotes.append(make_quote(resolver, start, end, "indirect", cand.attr, cand.parts))
             continue
         start, end = with_marks(text, min(start, marks[overlapping[0]][0]), max(end, marks[overlapping[-1]][1]))
         # should the partial quote lose to a longer one, its quoted words still count as a quote
         quoted = tuple(marks[overlapping[0] : overlapping[-1] + 1])
         fallback = make_quote(resolver, quoted[0][0], quoted[-1][1], "direct", cand.attr, quoted)
-        quotes.append(make_quote(resolver, start, end, "partial", cand.attr, fallback=fallback))
+        parts = ((start, cand.parts[0][1]), (cand.parts[1][0], end)) if cand.parts else ()
+        quotes.append(make_quote(resolver, start, end, "partial", cand.attr, parts, fallback))
         for k in overlapping:
             partial_of[k] = len(quotes) - 1
 

@@ -38,6 +38,7 @@ class Candidate:
     start: int
     end: int
     construction: str
+    parts: tuple[tuple[int, int], ...] = ()  # the content on both sides of a cue inside it
 
 
 @dataclass(frozen=True)

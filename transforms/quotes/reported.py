@@ -122,7 +122,24 @@ def reported_candidate(tok: Token) -> Candidate | None:
     if span is None:
         return None
     attr = replace(attr, cue_text=phrase([tok, *cue_extra]), cue_type=cue_type(lemma, construction))
-    return Candidate(attr, span[0], span[1], construction)
+    parts = _around(tok, span) if construction == "clause-around" else ()
+    return Candidate(attr, span[0], span[1], construction, parts)
+
+
+def _around(cue: Token, span: tuple[int, int]) -> tuple[tuple[int, int], ...]:
+    """'The museum, Mr. Obama said, would make visitors face hard truths': the content on each side of a
+    cue clause inside it, as two fragments (the narration in neither); () when the cue is at an edge."""
+    doc = cue.doc
+    lo, hi = cue.left_edge.i, cue.right_edge.i
+    before = lo - 1
+    while before >= 0 and (doc[before].is_punct or doc[before].is_space):
+        before -= 1
+    after = hi + 1
+    while after < len(doc) and (doc[after].is_punct or doc[after].is_space):
+        after += 1
+    if before < 0 or after >= len(doc) or doc[before].idx < span[0] or doc[after].idx >= span[1]:
+        return ()
+    return (span[0], doc[before].idx + len(doc[before])), (doc[after].idx, span[1])
 
 
 def _stance(word: Token) -> Candidate | None:
