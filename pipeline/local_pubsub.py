@@ -335,9 +335,6 @@ class LocalPubSub:
         with self._lock:
             return self._in_flight + self._queue.qsize()
 
-    def abort_pulls(self) -> None:
-        """Nothing to do: a pull returns within PULL_TIMEOUT_SECONDS, and whatever it brings is held, not acked."""
-
     def _pull(self, reader) -> list:
         """The runner's read: hands over what the puller thread has fetched, waiting at most HANDOFF_WAIT_SECONDS.
 

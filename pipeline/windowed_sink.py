@@ -19,6 +19,9 @@ keeps a writer per (destination, window), and the destination here is the dt par
 - WriteToFiles on local disk does not create the dt= folder, and a failed move is only logged at
   DEBUG while the file stays in the temp folder. The naming function creates the folder, and
   CountWrittenFiles opens every final file, so a file that did not arrive is an ERROR, not silence.
+- With the local runner, CountWrittenFiles also tells the Pub/Sub adapter which messages' rows a
+  published file holds (pipeline/local_pubsub.py acknowledges them only then); on Dataflow nothing
+  listens and nothing more is read.
 """
 
 from __future__ import annotations
