@@ -24,10 +24,10 @@ def _inputs():
 def test_a_crash_in_the_rules_dead_letters_only_that_article(monkeypatch):
     real = annotate.rows_from_doc
 
-    def crashing(doc, text=None):
+    def crashing(doc, *args, **kwargs):
         if "POISON" in doc.text:
             raise RuntimeError("simulated bug in the quote rules")
-        return real(doc, text)
+        return real(doc, *args, **kwargs)
 
     monkeypatch.setattr(annotate, "rows_from_doc", crashing)  # AnnotateArticles looks it up per batch
     with TestPipeline(runner="FnApiRunner") as p:
