@@ -252,7 +252,8 @@ def test_quote_as_the_object_of_a_verb_of_saying(nlp):
 def test_verb_of_saying_coordinated_inside_a_content_reports_on_its_own(nlp):
     text = "Merrill says Machado promised to continue supporting Clinton and said she would stand up to the attacks."
     assert [(q["text"], q["speaker"]) for q in rows(nlp, text)] == [
-        ("Machado promised to continue supporting Clinton", "Merrill"), ("she would stand up to the attacks", "Machado")]
+        ("Machado promised to continue supporting Clinton", "Merrill"),
+        ("she would stand up to the attacks", "Machado")]
 
 
 @pytest.mark.parametrize(
