@@ -308,3 +308,15 @@ def test_cue_inside_reported_speech_splits_it_into_fragments(nlp):
     first, second = rows(nlp, "The plan, she said, is “dead on arrival” in the Senate.")
     assert (first["text"], second["text"]) == ("The plan", "is “dead on arrival” in the Senate")
     assert first["attribution_id"] == second["attribution_id"] and {first["kind"], second["kind"]} == {"partial"}
+
+
+def test_paragraph_ending_in_a_colon_introduces_the_quote_after_it(nlp):
+    text = ('Sanders said on Sunday:\n"This is what I know. In politics too much we look at personality. '
+            'We like you, we don\'t like you."')
+    (q,) = rows(nlp, text)
+    assert (q["speaker"], q["cue"], q["kind"]) == ("Sanders", "said", "direct")
+
+
+def test_short_quote_after_a_colon_is_no_title(nlp):
+    (q,) = rows(nlp, 'President Obama is rolling out a new and more personal campaign message: "It\'s about me."')
+    assert (q["text"], q["speaker"]) == ("It's about me.", "President Obama")

@@ -92,6 +92,7 @@ def direct_quotes(doc: Doc, text: str, marks: list[tuple[int, int]], direct_attr
         if attr is None and not _stands_alone(doc, text, marks[first : last + 1]):
             continue  # scare quotes, titles, nicknames
         if (first not in direct_attr and not _said_after(text, marks, first, last, after)
+                and not text[:start].rstrip(OPEN_MARKS + " \t\n").endswith(":")  # 'a new message: "It's me."'
                 and all(_is_title(doc, text, s, e) for s, e in marks[first : last + 1])):
             continue  # 'said on ABC's “This Week,”': a show, a book, a slogan
         if attr is None:
@@ -227,6 +228,10 @@ def direct_cue(doc: Doc, text: str, marks: list[tuple[int, int]], mask: bytearra
     lo = max(para_start, marks[k - 1][1] if k > 0 else 0)
     hi = min(para_end, marks[k + 1][0] if k + 1 < len(marks) else len(text))
     found = _before_colon(doc, text, lo, start, mask)
+    if found is None and lo == para_start and para_start > 0 and not text[lo:start].strip(OPEN_MARKS + " \t"):
+        # 'Sanders said on Sunday:¶“This is what I know. ...”': a paragraph that ends in a colon
+        prev_start = text.rfind("\n", 0, len(text[:para_start].rstrip())) + 1
+        found = _before_colon(doc, text, max(prev_start, marks[k - 1][1] if k > 0 else 0), start, mask)
     if found is not None:
         return found
     before = text[lo:start].rstrip(OPEN_MARKS + " \t")
@@ -326,7 +331,7 @@ def _attr_for(verb: Token, subj: Token) -> Attribution:
 def _before_colon(doc: Doc, text: str, lo: int, start: int, mask: bytearray) -> Attribution | None:
     """'She addressed the supporters again: “...”': the clause that ends in a colon before the quote."""
     j = start - 1
-    while j > lo and text[j] in OPEN_MARKS + " \t":
+    while j > lo and text[j] in OPEN_MARKS + " \t\n":
         j -= 1
     if j <= lo or text[j] != ":":
         return None
