@@ -248,7 +248,9 @@ def test_streaming_end_to_end(pubsub_emulator_host, tmp_path):
 def test_ctrl_c_flushes_what_was_read(pubsub_emulator_host, tmp_path):
     """Ctrl-C while rows sit in open windows: the pulls stop, what was read is written, the rest stays
     in the subscription for the next run; nothing is lost or written twice."""
-    topic, sub = create_topic_and_subscription(PROJECT, "drain", "drain-pipeline")
+    # a 10 s ack deadline under 20 s windows: messages wait in open windows longer than their deadline, and
+    # must not come back (their deadlines are extended while they wait)
+    topic, sub = create_topic_and_subscription(PROJECT, "drain", "drain-pipeline", ack_deadline_seconds=10)
     rng = random.Random(11)
     now = dt.datetime.now(dt.UTC)
     arts = {f"it-{i}": article(i, rng, published_at=rfc3339(now)) for i in range(300, 360)}
@@ -276,6 +278,8 @@ def test_ctrl_c_flushes_what_was_read(pubsub_emulator_host, tmp_path):
     record = json.loads(next((out / "_runs").glob("run-*.json")).read_text())
     read = record["counts"]["inputs"]
     assert read > 0 and record["unflushed"] == 0 and record["stopped_by"] == "SIGINT"
+    assert record["counts"]["redelivered_in_run"] == 0 and record["counts"]["duplicates"] == 0
+    assert record["counts"]["acknowledged"] == read
     written = read_table(str(out), "articles").column("article_id").to_pylist()
     assert len(written) == len(set(written)) == read == record["counts"]["articles"]
     left = [json.loads(m.data)["id"] for m in drain_subscription(sub)]
