@@ -320,3 +320,10 @@ def test_paragraph_ending_in_a_colon_introduces_the_quote_after_it(nlp):
 def test_short_quote_after_a_colon_is_no_title(nlp):
     (q,) = rows(nlp, 'President Obama is rolling out a new and more personal campaign message: "It\'s about me."')
     assert (q["text"], q["speaker"]) == ("It's about me.", "President Obama")
+
+
+def test_name_and_colon_before_a_quote(nlp):
+    text = ("Mayor Valérie Plante spoke after the vote. Plante: “We will keep the line open as long as the riders "
+            "need it.”")
+    (q,) = rows(nlp, text)
+    assert (q["speaker"], q["speaker_canonical"], q["cue"]) == ("Plante", "Valérie Plante", ":")

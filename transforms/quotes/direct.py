@@ -290,6 +290,7 @@ def after_quote(doc: Doc, text: str, end: int, hi: int, mask: bytearray) -> Attr
 
 
 DASHES = "―—–"
+MAX_LABEL_TOKENS = 4  # "Plante:", "Premier Doug Ford:" before a quote
 MAX_NAME_TO_CUE = 10  # tokens from a speaker's name after a quote to its reporting verb
 MAX_SIGNATURE_TOKENS = 6
 
@@ -338,13 +339,28 @@ def _before_colon(doc: Doc, text: str, lo: int, start: int, mask: bytearray) -> 
     span = doc.char_span(lo, j, alignment_mode="contract")
     if span is None or not len(span):
         return None
+    sent_start = span[-1].sent.start  # the colon's own sentence, not the one before it
+    span = doc[max(span.start, sent_start) : span.end]
+    if not len(span):
+        return None
     for tok in reversed(span):
         if mask[tok.idx]:
             break
         subj = next((c for c in tok.children if c.dep_ == "nsubj" and c.i < tok.i), None)
         if subj is not None and not mask[subj.idx]:
             return _attr_for(tok, subj)
+    words = [t for t in span if not t.is_punct]
+    if 1 <= len(words) <= MAX_LABEL_TOKENS and all(t.is_title or t.is_upper for t in words) and any(
+            t.ent_type_ in ("PERSON", "ORG") or t.text in _names(doc) for t in words):
+        # 'Plante: “We will keep the line open.”': a name and a colon
+        colon = doc.char_span(j, j + 1, alignment_mode="expand")
+        return Attribution(colon[0] if colon is not None and len(colon) == 1 else None, ":", span)
     return None
+
+
+def _names(doc: Doc) -> set[str]:
+    """Words of the people and organisations the model found in the document."""
+    return {w for e in doc.ents if e.label_ in ("PERSON", "ORG") for w in e.text.split()}
 
 
 def _nearest_cue(doc: Doc, start: int, end: int, lo: int, hi: int, mask: bytearray) -> Attribution | None:
