@@ -6,7 +6,10 @@
   2. Direct quotes (`direct`): quote marks that belong together, each group with its attribution. An
      uncued quote right after a report carries it on ("He said the rules were unfair.¶“This is
      irresponsible.”": one attribution of two fragments).
-  3. Attributions do not nest (as in PolNeAR and PARC): a candidate inside another one is dropped.
+  3. Transcript turns (`transcript`, "PENCE: Well, ...") replace the quote-mark quotes around and inside them.
+  4. Attributions do not nest (as in PolNeAR and PARC): a candidate inside another one is dropped.
+Every quote keeps its fragments (`Quote.parts`): the narration between them (the cue clause of "“A,” she
+said. “B.”" or of "The plan, she said, is dead") is in none of them.
 """
 
 from __future__ import annotations
