@@ -281,3 +281,18 @@ def test_files_another_writer_adds_during_a_commit_are_kept(old_state, monkeypat
     ids = [i for i, _ in reader(old_state)["articles"]]
     assert len(landed) == 2  # one before the switch, one after
     assert {"a100", "a101"} <= set(ids) and len(ids) == len(set(ids)) == 10
+
+
+def test_a_table_folder_of_an_older_release_is_switched_in_place(tmp_path):
+    """Output written before versioned tables (a real ROOT/articles folder) keeps its rows and becomes a link."""
+    root = tmp_path / "out"
+    legacy = root / "articles" / f"dt={DAYS[0]}"
+    legacy.mkdir(parents=True)
+    import pyarrow as pa
+
+    rows = [{k: v for k, v in article(50, DAYS[0], "old").items() if k != "dt"}]
+    pq.write_table(pa.Table.from_pylist(rows, schema=commit_mod.TABLES["articles"]), legacy / "part-old-00000.parquet")
+    commit(str(root), Change("r1", stage(root, "r1", range(2), 1)))
+    assert os.path.islink(root / "articles")
+    assert sorted(i for i, _ in reader(root)["articles"]) == ["a0", "a1", "a50"]
+    assert not list((root / "_tables" / "articles").glob("legacy-*"))
