@@ -144,16 +144,25 @@ def _decode_bom(payload: bytes) -> str | None:
     return None
 
 
-def _decode_plain_text(payload: bytes) -> str:
-    """A .txt file: BOM or UTF-8, stray control characters removed, binary files refused."""
+def _bom_or_utf8(payload: bytes) -> tuple[str | None, UnicodeDecodeError | None]:
+    """(text, None) when the bytes carry a BOM or are UTF-8, else (None, the UTF-8 error); binary is refused.
+    Stray control characters are removed from the text."""
     _refuse_binary(payload)
     text = _decode_bom(payload)
     if text is not None:
-        return _without_controls(text)
+        return _without_controls(text), None
     try:
-        return _without_controls(payload.decode("utf-8"), payload)
+        return _without_controls(payload.decode("utf-8"), payload), None
     except UnicodeDecodeError as exc:
+        return None, exc
+
+
+def _decode_plain_text(payload: bytes) -> str:
+    """A .txt file: BOM or UTF-8, stray control characters removed, binary files refused."""
+    text, exc = _bom_or_utf8(payload)
+    if text is None:
         raise StageError(STAGE, f"invalid UTF-8 at byte {exc.start}: {exc.reason}") from None
+    return text
 
 
 def declared_charset(payload: bytes) -> str | None:
@@ -172,14 +181,9 @@ def declared_charset(payload: bytes) -> str | None:
 
 def _decode_html(payload: bytes) -> str:
     """BOM, else UTF-8, else the declared charset, else the detected one (see the module docstring)."""
-    _refuse_binary(payload)
-    text = _decode_bom(payload)
+    text, utf8_error = _bom_or_utf8(payload)
     if text is not None:
-        return _without_controls(text)
-    try:
-        return _without_controls(payload.decode("utf-8"), payload)
-    except UnicodeDecodeError as exc:
-        utf8_error = exc
+        return text
     lenient = payload.decode("utf-8", errors="replace")
     invalid = lenient.count("\ufffd")
     if len(_NON_ASCII.findall(lenient)) - invalid >= MIN_VALID_PER_INVALID * invalid:
