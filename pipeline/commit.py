@@ -1,5 +1,8 @@
 """Publishing: the one commit protocol of every job that writes tables (run, backfill, the streaming sink).
 
+Batch runs and backfills publish a whole change with `commit`; the streaming sink publishes each finished
+window file with `publish_file`.
+
 Readers glob `ROOT/<table>/*/*.parquet`. A commit must move them from the old state to the new one at once,
 survive a crash or a full disk at any step, and be safe to run twice (Dataflow retries its finishing step).
 
@@ -485,6 +488,27 @@ def commit(root: str, change: Change, object_store: bool | None = None) -> bool:
         _apply(root, intent)
         _cleanup(root, change.run_id)
     return True
+
+
+def publish_file(root: str, table: str, staged: str, rel: str) -> str:
+    """Publish one finished file (a stream's window file) as ROOT/<table>/<rel>; returns its final path.
+
+    One file is one rename: a reader sees it whole or not at all. Locally it is made under the root's lock, so
+    a batch commit never plans from a listing that misses it, and lands in the table's live version. Safe to
+    run again: a retried step finds the file already in place (an object store's copy-then-delete included).
+    """
+    final = join(root, table, rel)
+    if not is_local(root):
+        if _exists(staged):
+            _rename(staged, final)
+        return final
+    with root_lock(root):
+        link = join(root, table)
+        if not os.path.lexists(link):
+            os.makedirs(link, exist_ok=True)  # a stream's first file; a batch commit later versions the table
+        if os.path.lexists(staged):
+            _rename(staged, join(os.path.realpath(link), rel))
+    return final
 
 
 def recover(root: str, locked: bool = False) -> list[str]:

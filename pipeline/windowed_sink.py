@@ -19,6 +19,9 @@ keeps a writer per (destination, window), and the destination here is the dt par
 - WriteToFiles on local disk does not create the dt= folder, and a failed move is only logged at
   DEBUG while the file stays in the temp folder. The naming function creates the folder, and
   CountWrittenFiles opens every final file, so a file that did not arrive is an ERROR, not silence.
+- WriteToFiles leaves each finished file under <root>/_temp/<run id>/ready/<table>/; CountWrittenFiles
+  publishes it through the one commit layer (pipeline.commit.publish_file: one rename under the output
+  root's lock, so a batch commit or backfill running beside the stream never misses it), then reports it.
 - With the local runner, CountWrittenFiles also tells the Pub/Sub adapter which messages' rows a
   published file holds (pipeline/local_pubsub.py acknowledges them only then); on Dataflow nothing
   listens and nothing more is read.
@@ -43,6 +46,7 @@ from pipeline.tally import Tally
 
 LOG = logging.getLogger(__name__)
 TEMP_DIR = "_temp"
+READY_DIR = "ready"  # finished window files, before pipeline.commit.publish_file moves them into the table
 
 
 def window_label(window: Any) -> str:
@@ -142,9 +146,10 @@ class CountWrittenFiles(beam.DoFn):
     know that everything read has been flushed, and catches a file the move left behind.
     """
 
-    def __init__(self, table_root: str, table: str, run_id: str | None = None):
-        self.table_root = table_root
+    def __init__(self, table_root: str, table: str, run_id: str | None = None, root: str | None = None):
+        self.table_root = table_root  # where WriteToFiles leaves finished files (not yet published)
         self.table = table
+        self.root = root  # the output root the files are published to (pipeline.commit.publish_file)
         self.tally = Tally(run_id)
 
     def process(self, result):
@@ -161,6 +166,10 @@ class CountWrittenFiles(beam.DoFn):
         if rows == 0:  # an empty trigger firing: no file is better than an empty one
             FileSystems.delete([path])
             return
+        if self.root is not None:  # the one commit layer publishes it (one rename, under the root's lock)
+            from pipeline.commit import publish_file
+
+            path = publish_file(self.root, self.table, path, result.file_name)
         self._report(path)
         self.tally.inc(f"rows_written/{self.table}", rows)
         self.tally.inc("files_written")
@@ -202,14 +211,15 @@ class WriteWindowedParquet(beam.PTransform):
         self.root, self.table, self.run_id = root, table, run_id
 
     def expand(self, rows):
-        table_root = join(self.root, self.table)
+        # Finished files wait under the run's temp folder until the commit layer publishes them.
+        ready = join(self.root, TEMP_DIR, self.run_id, READY_DIR, self.table)
         files = rows | "Write files" >> fileio.WriteToFiles(
-            path=table_root,
-            file_naming=WindowedFileNaming(table_root, self.run_id),
+            path=ready,
+            file_naming=WindowedFileNaming(ready, self.run_id),
             destination=partition_of,
             sink=_SinkForTable(self.table),
             shards=SHARDS,
             max_writers_per_bundle=0,
             temp_directory=StaticValueProvider(str, join(self.root, TEMP_DIR, self.run_id, self.table)),
         )
-        return files | "Count written" >> beam.ParDo(CountWrittenFiles(table_root, self.table, self.run_id))
+        return files | "Count written" >> beam.ParDo(CountWrittenFiles(ready, self.table, self.run_id, self.root))

@@ -296,3 +296,22 @@ def test_a_table_folder_of_an_older_release_is_switched_in_place(tmp_path):
     assert os.path.islink(root / "articles")
     assert sorted(i for i, _ in reader(root)["articles"]) == ["a0", "a1", "a50"]
     assert not list((root / "_tables" / "articles").glob("legacy-*"))
+
+
+def test_a_stream_file_is_published_into_the_live_version_once(old_state):
+    """The streaming sink publishes each window file with publish_file: one rename into the table readers see;
+    a retry finds it done; a later batch commit keeps it."""
+    import pyarrow as pa
+
+    staged = old_state / "_temp" / "s1" / "ready" / "articles" / f"dt={DAYS[1]}" / "part-w-s1-pane000-000of001.parquet"
+    staged.parent.mkdir(parents=True)
+    rows = [{k: v for k, v in article(77, DAYS[1], "stream").items() if k != "dt"}]
+    pq.write_table(pa.Table.from_pylist(rows, schema=commit_mod.TABLES["articles"]), staged)
+    rel = f"dt={DAYS[1]}/{staged.name}"
+    for _ in range(2):  # the second call is a retried step
+        commit_mod.publish_file(str(old_state), "articles", str(staged), rel)
+    assert not staged.exists()
+    assert ("a77", "text 77 stream") in reader(old_state)["articles"]
+    commit(str(old_state), Change("r2", stage(old_state, "r2", range(20, 22), 1)))
+    ids = [i for i, _ in reader(old_state)["articles"]]
+    assert "a77" in ids and {"a20", "a21"} <= set(ids) and len(ids) == len(set(ids)) == 9
