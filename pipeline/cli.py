@@ -91,8 +91,43 @@ def _configure_logging(level: str) -> None:
         logging.getLogger("apache_beam.runners.portability.local_job_service").setLevel(logging.ERROR)
 
 
+def _subcommand_first(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """`--output out run --input x` as `run --output out --input x`: a subcommand's options may come before it.
+
+    The subcommand is the first argument that is neither an option nor the value of one (every subcommand's
+    options are known here, so `--run_key run` is not mistaken for it); the options before it, except the
+    top level's own (--log_level, --version, --help), move after it."""
+    commands = parser._subparsers._group_actions[0].choices  # noqa: SLF001 - argparse keeps them only here
+    takes_value = {s for p in (parser, *commands.values()) for a in p._actions  # noqa: SLF001
+                   for s in a.option_strings if a.nargs != 0}
+    top_level = {s for a in parser._actions for s in a.option_strings}  # noqa: SLF001
+    i, expect_value = 0, False
+    while i < len(argv):
+        arg = argv[i]
+        if expect_value:
+            expect_value = False
+        elif arg.startswith("-"):
+            expect_value = "=" not in arg and arg in takes_value
+        elif arg in commands:
+            break
+        i += 1
+    if i == 0 or i >= len(argv):
+        return argv
+    before, keep, j = argv[:i], [], 0
+    moved: list[str] = []
+    while j < len(before):
+        arg = before[j]
+        name = arg.split("=", 1)[0]
+        with_value = "=" not in arg and name in takes_value and j + 1 < len(before)
+        group = before[j:j + 2] if with_value else [arg]
+        (keep if name in top_level else moved).extend(group)
+        j += len(group)
+    return [*keep, argv[i], *moved, *argv[i + 1:]]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = _subcommand_first(parser, list(sys.argv[1:] if argv is None else argv))
     args, extras = parser.parse_known_args(argv)
     _configure_logging(args.log_level)
     command_parser = parser._subparsers._group_actions[0].choices[args.command]  # noqa: SLF001

@@ -44,6 +44,10 @@ def test_options_work_before_and_after_the_subcommand(tmp_path):
         result = run_cli(*args, "--input", str(tmp_path / "none-*.txt"), "--output", str(tmp_path / "o"))
         refused(result, "no files match")
     refused(run_cli("--log_level", "LOUD", "run"), "invalid choice")
+    # A subcommand's own options may come before it too.
+    result = run_cli("--output", str(tmp_path / "o"), "--input", str(tmp_path / "none-*.txt"), "run")
+    refused(result, "no files match")
+    refused(run_cli("--modle", "x", "run", "--input", ONE, "--output", str(tmp_path / "o")), "unrecognized option")
 
 
 def test_version_and_help():
