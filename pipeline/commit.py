@@ -250,7 +250,7 @@ def _exists(path: str) -> bool:
     return os.path.lexists(path) if is_local(path) else FileSystems.exists(path)
 
 
-def _delete(paths: list[str]) -> None:
+def delete_files(paths: list[str]) -> None:
     """Delete files that exist (Beam's delete would read a local path as a pattern)."""
     if not paths:
         return
@@ -431,7 +431,7 @@ def _apply(root: str, intent: dict) -> None:
                    intent.get("previous", {}).get(table))
     else:
         # Replaced files go first: a reader listing meanwhile may miss rows for a moment, never see them twice.
-        _delete([p for p in intent["deletes"] if _exists(p)])
+        delete_files([p for p in intent["deletes"] if _exists(p)])
         for src, dst in intent["moves"]:
             if _exists(src):  # a copy-then-delete rename that already ran finds no source
                 _rename(src, dst)
@@ -441,7 +441,7 @@ def _apply(root: str, intent: dict) -> None:
             _rename(tmp, final)
     path = _intent_path(root, intent["run_id"])
     if _exists(path):
-        _delete([path])
+        delete_files([path])
 
 
 def _cleanup(root: str, run_id: str) -> None:
@@ -449,7 +449,7 @@ def _cleanup(root: str, run_id: str) -> None:
     staging = staging_root(root, run_id)
     if not is_local(root):  # object stores: delete what is left under the prefix
         leftovers = [m.path for r in FileSystems.match([staging.rstrip("/") + "/**"]) for m in r.metadata_list]
-        _delete(leftovers)
+        delete_files(leftovers)
         return
     shutil.rmtree(staging, ignore_errors=True)
     for table in TABLES:

@@ -134,6 +134,13 @@ def _join(root: str, *parts: str) -> str:
     return "/".join([root.rstrip("/"), *parts])
 
 
+def _pattern(root: str, *parts: str) -> str:
+    """A glob under root: the root is a name, never a pattern (`out[1]` is a folder)."""
+    if _is_local(root):
+        return os.path.join(glob.escape(_local(root)), *parts)
+    return "/".join([root.rstrip("/"), *parts])
+
+
 def _match(pattern: str, local: bool) -> list[str]:
     if local:
         return sorted(glob.glob(pattern))
@@ -191,7 +198,7 @@ def load(root: str, date_from: str | None, date_to: str | None, local: bool | No
     for name, columns in COLUMNS.items():
         schema = TABLES[name]
         pieces = []
-        for path in _match(_join(base, name, f"{PARTITION_COLUMN}=*", "*.parquet"), local):
+        for path in _match(_pattern(base, name, f"{PARTITION_COLUMN}=*", "*.parquet"), local):
             day = _partition_of_path(path.replace("\\", "/"))
             if day is None or (date_from and day < date_from) or (date_to and day > date_to):
                 continue
@@ -205,14 +212,14 @@ def load(root: str, date_from: str | None, date_to: str | None, local: bool | No
         target = pa.schema([pa.field(c, schema.field(c).type) for c in columns] +
                            [pa.field(PARTITION_COLUMN, pa.string())])
         tables[name] = pa.concat_tables(pieces) if pieces else target.empty_table()
-    if not files and not _match(_join(base, "*", f"{PARTITION_COLUMN}=*"), local) and not _runs_paths(base, local):
+    if not files and not _match(_pattern(base, "*", f"{PARTITION_COLUMN}=*"), local) and not _runs_paths(base, local):
         raise ReportError(f"--tables {root}: no tables (articles/ entities/ quotes/ errors/) and no run records there")
     runs = [r for r in _read_runs(base, local) if _run_in_range(r, files, date_from, date_to)]
     return Loaded(tables=tables, files=files, runs=runs, partitions=sorted(partitions))
 
 
 def _runs_paths(base: str, local: bool) -> list[str]:
-    return _match(_join(base, "_runs", "run-*.json"), local)
+    return _match(_pattern(base, "_runs", "run-*.json"), local)
 
 
 def _read_runs(base: str, local: bool) -> list[dict[str, Any]]:

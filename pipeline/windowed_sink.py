@@ -164,7 +164,9 @@ class CountWrittenFiles(beam.DoFn):
                       TEMP_DIR, exc)
             return
         if rows == 0:  # an empty trigger firing: no file is better than an empty one
-            FileSystems.delete([path])
+            from pipeline.commit import delete_files
+
+            delete_files([path])  # literally: Beam's delete would read a local path as a pattern
             return
         if self.root is not None:  # the one commit layer publishes it (one rename, under the root's lock)
             from pipeline.commit import publish_file
