@@ -298,3 +298,10 @@ def test_report_over_real_pipeline_output(tmp_path):
     assert sum(1 for doc in view["docs"] for c in doc["chunks"] if c["quote"]) > 50
     top = report.speakers(loaded, report._article_info(loaded.tables["articles"]))["table"]
     assert "Mark Carney" in [s["name"] for s in top]
+
+
+def test_an_output_root_that_looks_like_a_pattern_is_read_as_a_name(tmp_path):
+    root = sample_output(tmp_path / "out[1]")
+    sample_output(tmp_path / "out1")  # what `out[1]` would match as a glob
+    loaded = report.load(str(root), None, None)
+    assert report.health(loaded)["articles"] == 4
