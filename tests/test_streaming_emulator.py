@@ -414,7 +414,8 @@ def test_outage_then_deleted_subscription(pubsub_emulator_host, tmp_path):
         finally:
             resume(pubsub_emulator_host)
         _wait(lambda: set(arts) <= written(), proc, log_path, 150, poll=0.5)
-        assert "Pub/Sub reachable again" in log_path.read_text()
+        # Messages pulled just before the freeze can be written before the next pull succeeds and says so.
+        _wait(lambda: "Pub/Sub reachable again" in log_path.read_text(), proc, log_path, 60, poll=0.5)
         with pubsub_v1.SubscriberClient() as admin:
             admin.delete_subscription(subscription=sub)
         code = proc.wait(timeout=60)
