@@ -114,7 +114,7 @@ def build_batch(p: beam.Pipeline, plan: BatchPlan, config: GraphConfig, shards: 
     staging = staging_root(plan.output, plan.run_id)
     manifest = join(staging, "inputs.jsonl")
     write_bytes_atomic(manifest, "".join(json.dumps(f, sort_keys=True) + "\n" for f in plan.files).encode())
-    plan = dataclasses.replace(plan, files=(), manifest=manifest, file_count=len(plan.files))  # small to pickle
+    plan = dataclasses.replace(plan, files=(), manifest=manifest)  # small to pickle
     raw = p | "Read files" >> ReadArticleFiles(manifest, config.max_input_bytes, plan.max_record_bytes,
                                                plan.follow_symlinks)
     # entities and quotes come as one list of rows per article: far fewer elements to move between stages

@@ -31,7 +31,6 @@ class BatchPlan:
     max_record_bytes: int | None = None
     inputs: tuple[str, ...] = ()  # the patterns as given (for the record)
     manifest: str | None = None  # where the job finds `files`: ROOT/_staging/<run id>/inputs.jsonl
-    file_count: int = 0
 
 
 def abnormal_day(new: dict[str, int], old: dict[str, int]) -> str | None:

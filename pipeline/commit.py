@@ -560,7 +560,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def discard_stale_staging(root: str, live: Iterable[str] = ()) -> list[str]:
+def discard_stale_staging(root: str) -> list[str]:
     """Remove staging folders of runs that never reached their commit point (local roots; not locked runs)."""
     folder = join(root, STAGING_DIR)
     if not is_local(root) or not os.path.isdir(folder):
@@ -568,7 +568,7 @@ def discard_stale_staging(root: str, live: Iterable[str] = ()) -> list[str]:
     removed = []
     for name in os.listdir(folder):
         path = join(folder, name)
-        if name in set(live) or not os.path.isdir(path) or _held(path):
+        if not os.path.isdir(path) or _held(path):
             continue
         shutil.rmtree(path, ignore_errors=True)
         removed.append(name)
@@ -598,11 +598,6 @@ def _held(path: str) -> bool:
     finally:
         os.close(fd)
     return False
-
-
-def read_rows(path: str, columns: list[str] | None = None) -> list[dict]:
-    with FileSystems.open(path) as fh:
-        return pq.read_table(fh, columns=columns).to_pylist()
 
 
 def partition_counts(root: str, table: str, day: str) -> int:

@@ -105,20 +105,19 @@ def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"run {run_id}: {note}", file=sys.stderr, flush=True)
-    import apache_beam as beam
-    from apache_beam.options.pipeline_options import StandardOptions
-
-    from pipeline.batch import build_batch
-    from pipeline.progress import Progress
-    from pipeline.watchdog import WorkerWatchdog
-
     if not plan.files:
         print(f"run {run_id}: nothing new to ingest (every listed file is in the ledger; --reprocess reads "
               "them again)")
         return 0
-    options = pipeline_options(beam_args, args.runner, streaming=False)
-    from pipeline.preflight_dataflow import refuse_unready_dataflow
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import StandardOptions
 
+    from pipeline.batch import build_batch
+    from pipeline.preflight_dataflow import refuse_unready_dataflow
+    from pipeline.progress import Progress
+    from pipeline.watchdog import WorkerWatchdog
+
+    options = pipeline_options(beam_args, args.runner, streaming=False)
     refused = refuse_unready_dataflow(options)  # e.g. no --sdk_container_image: workers could not import us
     if refused:
         return refused
@@ -160,9 +159,8 @@ def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
 def _first_line(exc: BaseException) -> str:
     """The message that says what went wrong, without a worker's traceback around it."""
     text = str(exc)
-    for marker in ("CommitError: ", "PreflightError: "):
-        if marker in text:
-            return text.split(marker, 1)[1].splitlines()[0]
+    if "CommitError: " in text:  # a refused or failed commit in the job's last step
+        return text.split("CommitError: ", 1)[1].splitlines()[0]
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return (lines[-1] if lines else type(exc).__name__)[:300]
 

@@ -63,15 +63,15 @@ def source_file(source_uri: str) -> str:
     return head if sep and line.isdigit() else source_uri
 
 
-def replacement(root: str, staging: str, sources: set[str], owners: Mapping[str, str],
-                keep_runs: Iterable[str] = ()) -> tuple[dict[str, TableChange], set[str]]:
+def replacement(root: str, staging: str, sources: set[str],
+                owners: Mapping[str, str]) -> tuple[dict[str, TableChange], set[str]]:
     """The change that takes the rows of `sources` (files read again) out of the tables.
 
     owners: uri -> run id that published its rows. Only files named after those runs are touched: a file
     whose rows all come from `sources` is dropped, a file that also holds rows of other inputs is rewritten
     without them (to staging, under the same name). Rows of files this run did not read are never removed.
     """
-    runs = {owners[s] for s in sources if s in owners} - set(keep_runs)
+    runs = {owners[s] for s in sources if s in owners}
     changes = {t: TableChange() for t in TABLES}
     if not runs:
         return changes, set()

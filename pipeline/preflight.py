@@ -69,12 +69,12 @@ def check_output_not_read(output: str, patterns: Iterable[str], files: Iterable[
         if "://" in pattern:
             continue
         local = os.path.abspath(pattern)
-        static = local.split("**", 1)[0] if "**" in local else None
-        folders = glob.glob(os.path.dirname(local)) if glob.has_magic(os.path.dirname(local)) \
-            else [os.path.dirname(local)]
-        if (static and _is_under(output, os.path.dirname(static) if not static.endswith("/") else static)) or \
-                any(_is_under(os.path.join(output, "articles"), d) and os.path.realpath(d) ==
-                    os.path.realpath(os.path.join(output, "articles")) for d in folders):
+        # A recursive glob reaches everything below the folder it starts from; any glob reads the folders
+        # its directory part names.
+        start = os.path.dirname(local.split("**", 1)[0] + "x") if "**" in local else None
+        folder = os.path.dirname(local)
+        folders = glob.glob(folder) if glob.has_magic(folder) else [folder]
+        if (start and _is_under(output, start)) or any(_is_under(d, output) for d in folders):
             raise PreflightError(f"--output {output} is inside the input pattern {pattern!r}: choose an output "
                                  "folder outside the inputs")
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import posixpath
 import time
 import uuid
 import zlib
@@ -26,6 +25,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 
+from pipeline.commit import join  # the one literal path join (also imported from here)
 from pipeline.schemas import TABLES, partition_of, to_table
 from transforms.records import METRICS_NAMESPACE as NAMESPACE
 
@@ -33,11 +33,6 @@ LOG = logging.getLogger(__name__)
 ROWS_PER_BATCH = 5000  # rows per Parquet row group
 MAX_BUFFERED_ROWS = 20000  # over all open files of a bundle: bounds a worker's memory with many partitions
 MAX_OPEN_FILES = 64  # per table and bundle: bounds file handles (and upload buffers) with many partitions
-
-
-def join(root: str, *parts: str) -> str:
-    """Literal path join: a root such as `out[1]` is a name, never a pattern."""
-    return FileSystems.join(root, *parts) if "://" in root else posixpath.join(root, *parts)
 
 
 def partition_dir(root: str, table: str, dt_value: str) -> str:

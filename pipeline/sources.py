@@ -104,13 +104,13 @@ def _read_bounded(raw, uri: str, fmt: str | None, gz: bool, limit: int) -> Itera
     try:
         data = gzip.GzipFile(fileobj=tee, mode="rb").read(limit + 1)
     except (OSError, EOFError, zlib.error) as exc:
-        size = tee.consumed + _drain(raw, tee)
-        yield _error(uri, fmt, f"corrupt gzip: {exc}", tee.head, size, tee.hexdigest())
+        size, digest = tee.drain()
+        yield _error(uri, fmt, f"corrupt gzip: {exc}", tee.head, size, digest)
         return
     if len(data) > limit:
-        size = tee.consumed + _drain(raw, tee)
+        size, digest = tee.drain()
         yield _error(uri, fmt, f"decompressed size is over the limit of {limit} bytes (--max_input_bytes); payload "
-                               "holds the first bytes of the gzip file", tee.head, size, tee.hexdigest())
+                               "holds the first bytes of the gzip file", tee.head, size, digest)
         return
     yield {"source_uri": uri, "payload": data, "format": fmt or "unknown"}
 
@@ -137,16 +137,11 @@ class _Tee(io.RawIOBase):
             self.head += data[: self.keep - len(self.head)]
         return n
 
-    def hexdigest(self) -> str:
-        return self._hash.hexdigest()
-
-
-def _drain(raw, tee: _Tee) -> int:
-    n = 0
-    while chunk := raw.read(CHUNK):
-        tee._hash.update(chunk)
-        n += len(chunk)
-    return n
+    def drain(self) -> tuple[int, str]:
+        """Read the rest through the tee: (whole size, sha256) of the stream, in bounded memory."""
+        while self.read(CHUNK):
+            pass
+        return self.consumed, self._hash.hexdigest()
 
 
 def _read_jsonl(stream, uri: str, record_limit: int) -> Iterator[RawInput]:

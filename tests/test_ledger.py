@@ -37,6 +37,13 @@ def write_feed(folder: Path, name: str, ids: range, version: str = "v1") -> Path
     return path
 
 
+def ingest(out: Path, folder: Path, ids: range, version: str = "v1") -> tuple[int, str, str]:
+    """A new folder with one feed of these stories, run into out."""
+    folder.mkdir()
+    write_feed(folder, "wire.jsonl", ids, version)
+    return cli("run", "--input", str(folder / "*.jsonl"), "--output", str(out))
+
+
 def articles(out: Path) -> dict[str, str]:
     rows = read_table(str(out), "articles").to_pylist()
     ids = [r["article_id"] for r in rows]
@@ -129,15 +136,9 @@ def test_reprocess_and_changed_files_replace_exactly_their_rows(tmp_path):
 
 
 def test_an_article_already_published_from_another_file_is_a_duplicate(tmp_path):
-    feeds = tmp_path / "day1"
-    feeds.mkdir()
-    write_feed(feeds, "wire.jsonl", range(0, 3))
     out = tmp_path / "out"
-    assert cli("run", "--input", str(feeds / "*.jsonl"), "--output", str(out))[0] == 0
-    day2 = tmp_path / "day2"
-    day2.mkdir()
-    write_feed(day2, "wire.jsonl", range(2, 5))  # id-2 again, re-published in the next day's file
-    rc, stdout, err = cli("run", "--input", str(day2 / "*.jsonl"), "--output", str(out))
+    assert ingest(out, tmp_path / "day1", range(0, 3))[0] == 0
+    rc, stdout, err = ingest(out, tmp_path / "day2", range(2, 5))  # id-2 again, in the next day's file
     assert rc == 0, err
     assert "inputs=3 = articles=2 + errors=0 + duplicates=1 [OK]" in stdout
     assert sorted(articles(out)) == [f"id-{i}" for i in range(5)]
@@ -160,15 +161,9 @@ def test_an_output_root_that_looks_like_a_pattern_touches_only_itself(tmp_path, 
 
 
 def test_another_story_under_a_published_id_is_kept_under_a_distinct_id(tmp_path):
-    first = tmp_path / "first"
-    first.mkdir()
-    write_feed(first, "a.jsonl", range(0, 2))
     out = tmp_path / "out"
-    assert cli("run", "--input", str(first / "*.jsonl"), "--output", str(out))[0] == 0
-    later = tmp_path / "later"
-    later.mkdir()
-    write_feed(later, "a.jsonl", range(1, 2), version="a different story")  # id-1 reused for new content
-    rc, stdout, err = cli("run", "--input", str(later / "*.jsonl"), "--output", str(out))
+    assert ingest(out, tmp_path / "first", range(0, 2))[0] == 0
+    rc, stdout, err = ingest(out, tmp_path / "later", range(1, 2), "a different story")  # id-1 reused
     assert rc == 0, err
     assert "inputs=1 = articles=1 + errors=0 + duplicates=0 [OK]" in stdout and "id_clashes=1" in stdout
     texts = articles(out)
