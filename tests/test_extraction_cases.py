@@ -12,11 +12,20 @@ import apache_beam as beam
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
+from lxml import etree
 
 from transforms.article import UNCLEANED, prepare_article
 from transforms.beam_steps import ERRORS, CleanArticle, ParseInput
 from transforms.dedup import DUPLICATES, ID_CLASHES, DeduplicateBatch, distinct_id
-from transforms.html_extract import BASELINE, PRECISION, extract_html, unwrap_layout_tables
+from transforms.html_extract import (
+    BASELINE,
+    PRECISION,
+    doubtful_body,
+    extract_html,
+    parse_html,
+    trafilatura_pass,
+    unwrap_layout_tables,
+)
 from transforms.ids import plausible_article_url
 from transforms.parse import parse_input
 from transforms.records import StageError, utcnow
@@ -116,9 +125,34 @@ def test_page_becomes_its_story(name):
     assert "\x00" not in row["text"]
 
 
-def test_layout_tables_become_blocks_but_data_tables_stay():
-    from transforms.html_extract import parse_html
+_STORY = " ".join(FERRY + DERBY)
+DOUBTFUL = {  # an extracted body (trafilatura's output tree) -> is it worth comparing with readability/jusText?
+    "paragraphs of a whole story": (f"<body><p>{_STORY}</p><p>{_STORY}</p></body>", False),
+    "less than a short article": (f"<body><p>{FERRY[0]}</p></body>", True),
+    "no paragraph text": (f"<body><div>{_STORY}</div></body>", True),
+    "more tables than paragraphs": (f"<body><p>{_STORY}</p><table><row><cell>{_STORY}</cell></row></table>"
+                                    "<table><row><cell>1</cell></row></table></body>", True),
+    "page furniture left in the body": (f"<body><p>{_STORY}</p><nav>Home | Sport | Weather</nav></body>", True),
+}
 
+
+@pytest.mark.parametrize("name", list(DOUBTFUL))
+def test_doubtful_extractions_get_the_full_comparison(name):
+    body, doubtful = DOUBTFUL[name]
+    tree = etree.fromstring(body)
+    assert doubtful_body(tree, "".join(tree.itertext())) is doubtful
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_the_fast_precision_pass_gives_what_the_full_comparison_gives(name):
+    """The precision pass skips trafilatura's comparison with other extractors on a confident result:
+    on every case page that must give the same text as running the comparison."""
+    html = parse_input({"source_uri": "x.html", "payload": CASES[name][0], "format": "html"})["html"]
+    fast, full = parse_html(html), parse_html(html)
+    assert trafilatura_pass(fast, None, precision=True) == trafilatura_pass(full, None, precision=True, compare=True)
+
+
+def test_layout_tables_become_blocks_but_data_tables_stay():
     note = "won the last four games at home, lost twice away"
     data = ("<table><tr><th>Team</th><th>Points</th><th>Form</th></tr>"
             + f"<tr><td>Rovers</td><td>61</td><td>{note}</td></tr>" * 8 + "</table>")
