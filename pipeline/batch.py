@@ -58,7 +58,21 @@ def finish_run(plan: BatchPlan, temp_files: list[str], counts: dict[str, int], b
     """The job's last step: build the change and commit it with the ledger entries and the run record.
 
     Safe to run again (Dataflow retries a failed step): a commit this run already made is finished or found
-    done, and nothing here changes a staged file in place, so a retry computes the same change."""
+    done, and nothing here changes a staged file in place, so a retry computes the same change.
+
+    A backfilled day (partition_date) is checked and committed under the exclusive backfill lock, so that a
+    stream publishing beside it sees the day wholly before or wholly after (pipeline/backfilled_days.py)."""
+    import contextlib
+
+    from pipeline.backfilled_days import backfill_lock
+
+    lock = backfill_lock(plan.output, exclusive=True) if plan.partition_date else contextlib.nullcontext()
+    with lock:
+        return _finish_run(plan, temp_files, counts, base, started)
+
+
+def _finish_run(plan: BatchPlan, temp_files: list[str], counts: dict[str, int], base: dict[str, Any],
+                started: float) -> dict[str, Any]:
     output, staging = plan.output, staging_root(plan.output, plan.run_id)
     recover(output)
     done = join(output, run_record.record_path(plan.run_id))

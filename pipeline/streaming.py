@@ -243,6 +243,9 @@ def stream_counts(counters: dict[str, int]) -> dict[str, int]:
         "redelivered_in_run": counters.get("redelivered_in_run", 0),
         "redelivered_written": counters.get("redelivered_written", 0),
         "pull_retries": counters.get("pull_retries", 0),
+        # a backfill replaced the day (pipeline/backfilled_days.py): its copy won / rows filed under today
+        "duplicates_of_backfill": counters.get("dropped_for_backfill/articles", 0),
+        "rerouted_from_backfilled_day": counters.get("rerouted_from_backfilled_day/articles", 0),
     }
 
 

@@ -22,6 +22,8 @@ keeps a writer per (destination, window), and the destination here is the dt par
 - WriteToFiles leaves each finished file under <root>/_temp/<run id>/ready/<table>/; CountWrittenFiles
   publishes it through the one commit layer (pipeline.commit.publish_file: one rename under the output
   root's lock, so a batch commit or backfill running beside the stream never misses it), then reports it.
+  A file of a day a backfill has replaced is first checked against it: rows of articles the day holds are
+  dropped, the rest of a past day go to today's dt= (pipeline/backfilled_days.py, under its lock).
 - With the local runner, CountWrittenFiles also tells the Pub/Sub adapter which messages' rows a
   published file holds (pipeline/local_pubsub.py acknowledges them only then); on Dataflow nothing
   listens and nothing more is read.
@@ -169,9 +171,16 @@ class CountWrittenFiles(beam.DoFn):
             delete_files([path])  # literally: Beam's delete would read a local path as a pattern
             return
         if self.root is not None:  # the one commit layer publishes it (one rename, under the root's lock)
+            from pipeline.backfilled_days import backfill_lock
             from pipeline.commit import publish_file
 
-            path = publish_file(self.root, self.table, path, result.file_name)
+            # Decided and published under the shared side of the backfill lock: a backfill's commit of this
+            # day happens wholly before or wholly after (pipeline/backfilled_days.py).
+            with backfill_lock(self.root, exclusive=False):
+                path, rel, rows = self._against_backfills(path, result.file_name, result.destination, rows, label)
+                if path is None:
+                    return  # every row was already in the backfilled day
+                path = publish_file(self.root, self.table, path, rel)
         self._report(path)
         self.tally.inc(f"rows_written/{self.table}", rows)
         self.tally.inc("files_written")
@@ -179,6 +188,64 @@ class CountWrittenFiles(beam.DoFn):
         LOG.info("%s: window %s dt=%s: %d row(s) -> %s", self.table, label, result.destination, rows, path)
         yield {"table": self.table, "window": label, "dt": result.destination, "path": path, "rows": rows}
 
+
+    def _against_backfills(self, path: str, rel: str, day: str, rows: int,
+                           label: str) -> tuple[str | None, str, int]:
+        """A file for a day a backfill has replaced: rows of articles that day holds are dropped (the backfill's
+        copy wins), the rest go to today's dt= when the day is past (rules 2 and 3 of
+        pipeline/backfilled_days.py). Returns (file to publish or None, its name under the table, its rows)."""
+        from pipeline import backfilled_days as bd
+
+        backfilled = bd.backfilled_days(self.root)
+        if day not in backfilled:
+            return path, rel, rows
+        target = bd.target_day(day, backfilled, bd.today())
+        if self.table != "errors":
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            held = bd.day_article_ids(self.root, day)
+            with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
+                table = pq.read_table(fh)
+            dropped = pc.is_in(table.column("article_id"), value_set=pa.array(sorted(held), pa.string()))
+            gone = table.filter(dropped)
+            if gone.num_rows:
+                self._dropped_for_backfill(gone, label)
+                kept = table.filter(pc.invert(dropped))
+                from pipeline.commit import delete_files
+
+                if kept.num_rows == 0:
+                    delete_files([path])
+                    return None, rel, 0
+                trimmed = path[:-len(".parquet")] + "-kept.parquet"
+                with FileSystems.create(trimmed) as fh:
+                    pq.write_table(kept, fh, compression="zstd")
+                delete_files([path])
+                path, rows = trimmed, kept.num_rows
+        if target != day:
+            self.tally.inc(f"rerouted_from_backfilled_day/{self.table}", rows)
+            LOG.warning("%s: %d row(s) for dt=%s, which a backfill replaced, go to dt=%s", self.table, rows, day,
+                        target)
+            rel = bd.rerouted_name(rel, day, target)
+        return path, rel, rows
+
+    def _dropped_for_backfill(self, gone, label: str) -> None:
+        """Rows the backfilled day already holds: counted (articles as duplicates) and reported as published, so
+        that their messages are acknowledged (pipeline/local_pubsub.py)."""
+        from pipeline import local_pubsub as lp
+
+        n = gone.num_rows
+        ids = gone.column("article_id").to_pylist()
+        self.tally.inc(f"dropped_for_backfill/{self.table}", n)
+        if self.table == "articles":
+            from transforms.dedup import DUPLICATES
+
+            self.tally.inc(f"counted/{DUPLICATES}", n)
+            self.tally.inc(window_count_name(label, DUPLICATES), n, metric=False)
+            self.tally.report(lp.ARTICLE_PUBLISHED, zip(gone.column("source_uri").to_pylist(), ids, strict=True))
+        else:
+            self.tally.report(lp.ROWS_PUBLISHED, [(self.table, a) for a in ids])
+        LOG.info("%s: %d row(s) of article(s) the backfilled day already holds were not written again", self.table, n)
 
     def _report(self, path: str) -> None:
         """With the local runner's Pub/Sub adapter listening: which messages' rows this published file holds,
