@@ -29,9 +29,10 @@ HANDOFF_WAIT_SECONDS, then moves the watermark as Beam's does). The pull thread:
     subscription as fatal (the driver exits non-zero with one line).
 A crash (even SIGKILL) therefore loses nothing: what was not acknowledged is redelivered to the next
 run once its lease runs out (LEASE_SECONDS at most). Messages that the killed run had already written
-but not acknowledged are written again (at-least-once); the next run counts them
-(`redelivered_written`, see written_by_crashed_runs) and the stateful dedup removes further copies
-while it runs.
+but not acknowledged are processed again (at-least-once); the next run counts them
+(`redelivered_written`, see crashed_copies) and, for --dedup_horizon_seconds after it starts, leaves out
+every row a crashed run already published (`crash_copies_removed`; DropCrashCopies in
+pipeline/streaming.py), so the tables hold each message's rows once.
 """
 
 from __future__ import annotations
@@ -212,30 +213,47 @@ class AckLedger:
             self.ready.extend(ack_ids)
 
 
-def written_by_crashed_runs(output: str, run_key: str, this_run: str) -> set[str]:
-    """source_uris in the articles and errors files of earlier runs of this stream that left no run record.
+def crashed_copies(output: str, run_key: str, this_run: str,
+                   horizon_seconds: float | None = None) -> dict[str, set[str]]:
+    """What earlier runs of this stream that left no run record published, by table: {'articles', 'entities',
+    'quotes': article_ids; 'errors': source_uris; 'messages': source_uris of their articles and errors rows}.
 
     A run that wrote its record stopped cleanly, having acknowledged everything it wrote. One without a
     record died (SIGKILL, power): rows it published for messages it had not yet acknowledged come back
-    as redeliveries and are written again. Their count goes in this run's record."""
+    as redeliveries. The next run counts those (`redelivered_written`) and leaves out the rows a crashed run
+    already published (DropCrashCopies in pipeline/streaming.py). Files older than horizon_seconds (the dedup
+    horizon) are not read: a copy that old is not a duplicate the stream removes."""
     import pyarrow.parquet as pq
 
+    found: dict[str, set[str]] = {t: set() for t in ("articles", "entities", "quotes", "errors", "messages")}
     if "://" in output:
-        return set()  # the local runner with an object store output: not worth the listing
+        return found  # the local runner with an object store output: not worth the listing
     finished = {os.path.basename(p)[len("run-"):-len(".json")]
                 for p in glob.glob(os.path.join(output, "_runs", "run-*.json"))}
-    found: set[str] = set()
+    oldest = time.time() - horizon_seconds if horizon_seconds else None
     pattern = re.compile(r"^part-\d{8}T\d{6}Z-\d{8}T\d{6}Z-(.+-" + re.escape(run_key) + r")-pane\d+-")
-    for table in ("articles", "errors"):
+    for table in ("articles", "entities", "quotes", "errors"):
         for path in glob.glob(os.path.join(output, table, "dt=*", "part-*.parquet")):
             match = pattern.match(os.path.basename(path))
             if not match or match.group(1) == this_run or match.group(1) in finished:
                 continue
+            columns = {"errors": ["source_uri"], "articles": ["article_id", "source_uri"]}.get(table, ["article_id"])
             try:
-                found.update(pq.read_table(path, columns=["source_uri"]).column("source_uri").to_pylist())
+                if oldest is not None and os.path.getmtime(path) < oldest:
+                    continue
+                data = pq.read_table(path, columns=columns)
             except OSError as exc:
                 LOG.warning("could not read %s: %s", path, exc)
+                continue
+            found[table].update(data.column(columns[0]).to_pylist())
+            if table in ("articles", "errors"):
+                found["messages"].update(data.column("source_uri").to_pylist())
     return found
+
+
+def written_by_crashed_runs(output: str, run_key: str, this_run: str) -> set[str]:
+    """source_uris in the articles and errors files of earlier runs of this stream that left no run record."""
+    return crashed_copies(output, run_key, this_run)["messages"]
 
 
 class LocalPubSub:

@@ -145,6 +145,48 @@ class ReportEmitted(beam.DoFn):
         yield row
 
 
+class DropCrashCopies(beam.DoFn):
+    """Local runner, after a crash: leaves out rows of `table` that a crashed run of this stream already published.
+
+    A run killed after publishing a file and before acknowledging its messages gets them redelivered: without
+    this, the restarted run writes their rows a second time. The keys are what the crashed runs' files hold
+    (pipeline.local_pubsub.crashed_copies): article_ids for articles, entities and quotes, source_uris for
+    errors. Per table, so an article whose articles row was published but not its quotes (the kill fell
+    between the two files) gets its quotes now and its articles row once. A row left out is reported as
+    published (its message is acknowledged once all of its rows are accounted for) and an articles or errors
+    row is counted as a duplicate, so the run record still reconciles. The keys are dropped from memory
+    `horizon_seconds` after the run starts (--dedup_horizon_seconds): later copies are not duplicates the
+    stream removes, as for its stateful dedup. Not installed on Dataflow (its runner checkpoints; no kill
+    leaves published rows unacknowledged in the same way).
+    """
+
+    def __init__(self, table: str, keys: set[str], horizon_seconds: float, run_id: str | None = None):
+        self.table = table
+        self.keys = frozenset(keys)
+        self.until = time.time() + horizon_seconds  # built when the run starts
+        self.tally = Tally(run_id)
+
+    def process(self, row, w=beam.DoFn.WindowParam):
+        if self.keys and time.time() > self.until:
+            self.keys = frozenset()
+        key = row["source_uri"] if self.table == "errors" else row["article_id"]
+        if key not in self.keys:
+            yield row
+            return
+        from pipeline import local_pubsub as lp
+
+        self.tally.inc(f"crash_copies_removed/{self.table}")
+        if self.table in ("articles", "errors"):
+            self.tally.inc(f"counted/{DUPLICATES}")
+            self.tally.inc(window_count_name(window_label(w), DUPLICATES), metric=False)
+        if self.table == "articles":
+            self.tally.report(lp.ARTICLE_PUBLISHED, [(row["source_uri"], row["article_id"])])
+        elif self.table == "errors":
+            self.tally.report(lp.ERROR_PUBLISHED, [row["source_uri"]])
+        else:
+            self.tally.report(lp.ROWS_PUBLISHED, [(self.table, row["article_id"])])
+
+
 def fixed_windows(window_seconds: int, allowed_lateness_seconds: int, late: triggers.TriggerFn) -> beam.WindowInto:
     """Fixed event-time windows firing when the watermark passes their end, then on `late` for late rows."""
     return beam.WindowInto(
@@ -190,11 +232,13 @@ def fire_files(settings: StreamingSettings) -> beam.WindowInto:
 
 
 def build_streaming(p: beam.Pipeline, settings: StreamingSettings, config: GraphConfig,
-                    local_acks: bool = False) -> dict[str, Any]:
+                    local_acks: bool = False, crash_copies: dict[str, set[str]] | None = None) -> dict[str, Any]:
     """The streaming graph on p; returns the written-files PCollections by table.
 
     local_acks: add the steps through which the local runner's adapter learns how many entities and
-    quotes rows each article has (pipeline/local_pubsub.py); not on Dataflow."""
+    quotes rows each article has (pipeline/local_pubsub.py); not on Dataflow.
+    crash_copies: with local_acks, what crashed runs of this stream published, by table
+    (pipeline.local_pubsub.crashed_copies): those rows are left out (DropCrashCopies)."""
     for table in TABLES:
         ensure_dir(join(settings.output, table))
     run_id = settings.run_id
@@ -206,6 +250,10 @@ def build_streaming(p: beam.Pipeline, settings: StreamingSettings, config: Graph
     if local_acks:
         for name, label in EMITTED_STEPS.items():
             tables[name] = tables[name] | label >> beam.ParDo(ReportEmitted(name, run_id))
+        for name in TABLES:
+            if crash_copies and crash_copies.get(name):
+                tables[name] = tables[name] | f"Leave out {name} a crashed run wrote" >> beam.ParDo(
+                    DropCrashCopies(name, crash_copies[name], settings.dedup_horizon_seconds, run_id))
     written = {
         name: tables[name]
         | f"Fire {name} files" >> fire_files(settings)
@@ -242,6 +290,10 @@ def stream_counts(counters: dict[str, int]) -> dict[str, int]:
         "acknowledged": counters.get("messages_acked", 0),
         "redelivered_in_run": counters.get("redelivered_in_run", 0),
         "redelivered_written": counters.get("redelivered_written", 0),
+        # rows a crashed run had published, left out this time (DropCrashCopies): messages, then all rows
+        "crash_copies_removed": counters.get("crash_copies_removed/articles", 0)
+        + counters.get("crash_copies_removed/errors", 0),
+        "crash_copy_rows_removed": sum(v for k, v in counters.items() if k.startswith("crash_copies_removed/")),
         "pull_retries": counters.get("pull_retries", 0),
         # a backfill replaced the day (pipeline/backfilled_days.py): its copy won / rows filed under today
         "duplicates_of_backfill": counters.get("dropped_for_backfill/articles", 0),
@@ -364,7 +416,7 @@ def run_streaming(options, settings: StreamingSettings, config: GraphConfig, pro
         p.run()
         print(f"streaming job submitted to {runner}; it runs until drained or cancelled there")
         return 0
-    from pipeline.local_pubsub import LocalPubSub, LocalPubSubError, check_beam_version, written_by_crashed_runs
+    from pipeline.local_pubsub import LocalPubSub, LocalPubSubError, check_beam_version, crashed_copies
 
     problem = check_beam_version()
     if problem:
@@ -375,11 +427,12 @@ def run_streaming(options, settings: StreamingSettings, config: GraphConfig, pro
     stopper = _Stopper()
     run_key = settings.run_id.split("-", 1)[1]
     cancel: threading.Thread | None = None
+    crashed = crashed_copies(settings.output, run_key, settings.run_id, settings.dedup_horizon_seconds)
     adapter = LocalPubSub(settings.source, settings.run_id, settled_steps=tuple(EMITTED_STEPS.values()),
-                          written_before=written_by_crashed_runs(settings.output, run_key, settings.run_id))
+                          written_before=crashed["messages"])
     try:
         p = beam.Pipeline(options=options)
-        build_streaming(p, settings, config, local_acks=True)
+        build_streaming(p, settings, config, local_acks=True, crash_copies=crashed)
         try:
             adapter.install()
         except LocalPubSubError as exc:

@@ -112,3 +112,47 @@ def test_a_restart_finds_what_killed_runs_of_the_stream_wrote(tmp_path):
     (tmp_path / "_runs" / "run-20260301T090000000000Z-key1.json").write_text("{}")
     found = written_by_crashed_runs(str(tmp_path), "key1", "20260301T110000000000Z-key1")
     assert found == {uri(1), uri(2)}
+
+
+def test_a_restart_leaves_out_the_rows_a_crashed_run_published(tmp_path):
+    """A killed run published the articles rows of messages 1 and 2 and the quotes of article 1 only (killed
+    between the two files). The restarted run leaves out what is there, keeps what is not (article 2's quotes),
+    counts the articles left out as duplicates and reports them as published, so their messages are acked."""
+    from apache_beam.transforms.window import IntervalWindow
+
+    from pipeline.streaming import DropCrashCopies
+    from pipeline.tally import forget, listen, snapshot, unlisten
+
+    killed = "20260301T100000000000Z-key1"
+    _articles_file(tmp_path, killed, [uri(1), uri(2)])
+    quotes = tmp_path / "quotes" / "dt=2026-03-01"
+    quotes.mkdir(parents=True)
+    rows = [{"article_id": "1", "text": "q", "kind": "direct", "start_char": 0, "end_char": 1}]
+    pq.write_table(pa.Table.from_pylist(rows, schema=TABLES["quotes"]),
+                   quotes / f"part-20260301T100000Z-20260301T100100Z-{killed}-pane000-000of001.parquet")
+    found = lp.crashed_copies(str(tmp_path), "key1", "20260301T110000000000Z-key1")
+    assert found == {"articles": {"1", "2"}, "entities": set(), "quotes": {"1"}, "errors": set(),
+                     "messages": {uri(1), uri(2)}}
+
+    run = "restart-1"
+    heard: list = []
+    listen(run, lambda kind, keys: heard.append((kind, keys)))
+    try:
+        w = IntervalWindow(0, 60)
+        articles = DropCrashCopies("articles", found["articles"], 3600, run)
+        kept = [r for n in (1, 2, 3) for r in articles.process({"article_id": str(n), "source_uri": uri(n)}, w)]
+        assert [r["article_id"] for r in kept] == ["3"]
+        quotes_step = DropCrashCopies("quotes", found["quotes"], 3600, run)
+        kept = [r for n in (1, 2) for r in quotes_step.process({"article_id": str(n)}, w)]
+        assert [r["article_id"] for r in kept] == ["2"]  # the crashed run had not published article 2's quotes
+        assert heard == [(lp.ARTICLE_PUBLISHED, [(uri(1), "1")]), (lp.ARTICLE_PUBLISHED, [(uri(2), "2")]),
+                         (lp.ROWS_PUBLISHED, [("quotes", "1")])]
+        counts = snapshot(run)
+        assert counts["counted/duplicates"] == 2 and counts["crash_copies_removed/articles"] == 2
+        assert counts["window/19700101T000000Z-19700101T000100Z/duplicates"] == 2
+        expired = DropCrashCopies("articles", found["articles"], 0, run)
+        expired.until -= 1  # past the dedup horizon: a copy is no longer left out
+        assert [r["article_id"] for r in expired.process({"article_id": "1", "source_uri": uri(1)}, w)] == ["1"]
+    finally:
+        unlisten(run)
+        forget(run)

@@ -11,8 +11,9 @@ with its first 1 MB, its size and sha256, since it is over --max_input_bytes.
 
 The kill test SIGKILLs the run's process group at several moments (messages read but nothing written,
 mid-stream after the first files, the instant a file is published), restarts it on the same
-subscription each time, and finds every published message in the tables once a last run stops
-cleanly: nothing acknowledged before it was written (pipeline/local_pubsub.py).
+subscription each time, and finds every published message in the tables once, after a last run stops
+cleanly: nothing acknowledged before it was written (pipeline/local_pubsub.py), and what a killed run had
+published is not written again.
 """
 
 from __future__ import annotations
@@ -316,9 +317,9 @@ def _wait(check, proc: subprocess.Popen, log_path: Path, timeout: float, poll: f
 
 def test_sigkill_at_any_moment_loses_no_message(pubsub_emulator_host, tmp_path):
     """At least once: three runs SIGKILLed at different moments, each restarted on the same subscription,
-    then a fourth stopped cleanly. Every published article is in articles/ with its quotes; rows written
-    twice (a killed run published them but had not acknowledged yet) are counted by the run that wrote
-    them again, and nothing is left in the subscription."""
+    then a fourth stopped cleanly. Every published article is in articles/ with its quotes, and no row twice:
+    what a killed run published but had not acknowledged comes back, and the restarted run leaves those rows
+    out (counted as duplicates, `crash_copies_removed`). Nothing is left in the subscription."""
     topic, sub = create_topic_and_subscription(PROJECT, "kill", "kill-pipeline", ack_deadline_seconds=10)
     out = tmp_path / "out"
     rng = random.Random(23)
@@ -370,18 +371,26 @@ def test_sigkill_at_any_moment_loses_no_message(pubsub_emulator_host, tmp_path):
     assert len(records) == 1  # the killed runs wrote none
     record = records[0]
     assert record["unflushed"] == 0 and "[OK]" in output
-    # rows written twice: bounded by the messages in flight at the kills, and the last run counted those it
-    # wrote again after a killed run had written them
-    extra = len(ids) - len(set(ids))
-    assert extra <= len(arts)
+    # No row twice: each restarted run left out what the killed runs had published and not acknowledged
+    # (DropCrashCopies), counting those messages as duplicates; articles, entities and quotes alike.
+    assert len(ids) == len(set(ids)), "an article written twice after a crash"
+    for table in ("entities", "quotes"):
+        rows = read_table(str(out), table).to_pylist()
+        keys = [(r["article_id"], r["start_char"], r["end_char"], r.get("label") or r.get("kind")) for r in rows]
+        assert len(keys) == len(set(keys)), f"{table} rows written twice after a crash"
     run_id = record["run_id"]
     by_run: dict[str, set[str]] = {}
     for path in (out / "articles").glob("dt=*/*.parquet"):
         owner = "last" if run_id in path.name else "killed"
         by_run.setdefault(owner, set()).update(pq.read_table(path).column("source_uri").to_pylist())
-    again = by_run.get("last", set()) & by_run.get("killed", set())
-    assert record["counts"]["redelivered_written"] == len(again)
-    assert record["counts"]["acknowledged"] == record["counts"]["inputs"]
+    assert by_run.get("last", set()).isdisjoint(by_run.get("killed", set()))
+    counts = record["counts"]
+    # the last run's redelivered copies of what killed runs published: left out, counted as duplicates
+    assert counts["crash_copies_removed"] <= counts["redelivered_written"] <= counts["inputs"]
+    assert (counts["crash_copies_removed"] > 0) == (counts["redelivered_written"] > 0)
+    assert counts["duplicates"] == counts["crash_copies_removed"]  # no other duplicates were published
+    assert counts["inputs"] == counts["articles"] + counts["errors"] + counts["duplicates"]
+    assert counts["acknowledged"] == counts["inputs"]
     assert drain_subscription(sub) == []
 
 
