@@ -94,6 +94,12 @@ def add_pipeline_arguments(parser) -> None:
         help="Largest JSONL record (one line, after gunzip); a larger line becomes an errors row and the "
              "file's other records are still read.")
     parser.add_argument(
+        "--records_per_pass", type=int, default=5_000,
+        help="Local batch runs: inputs (files, JSONL records) per pass. A larger input runs in several passes "
+             "of the same job (a large JSONL split by lines) with one commit at the end, so memory stays "
+             "bounded however large the input (near-copies are marked within a pass; exact duplicates across "
+             "passes are still dropped). Dataflow always runs in one pass.")
+    parser.add_argument(
         "--force", action="store_true",
         help="Backfill: replace a day even when its new result looks abnormal (no articles where the day "
              "has some, or a far higher share of errors).")

@@ -39,8 +39,10 @@ from pipeline.ledger import (
     ledger_bytes,
     ledger_path,
     merge,
+    remember_articles,
     replacement,
 )
+from pipeline.passes import write_summary
 from pipeline.progress import CountProgress
 from pipeline.schemas import PARTITION_COLUMN, TABLES
 from pipeline.sinks import WritePartitionedBatch
@@ -53,9 +55,12 @@ def with_partition(row: dict[str, Any], day: str) -> dict[str, Any]:
     return {**row, PARTITION_COLUMN: day}
 
 
-def finish_run(plan: BatchPlan, temp_files: list[str], counts: dict[str, int], base: dict[str, Any],
+def finish_run(plan: BatchPlan, staged_by_pass: list[list[str]], counts: dict[str, int], base: dict[str, Any],
                started: float) -> dict[str, Any]:
     """The job's last step: build the change and commit it with the ledger entries and the run record.
+
+    staged_by_pass: the temporary files the workers wrote, one list per pass (pipeline.passes) in pass order;
+    one list for a run in one pass. counts: the graph's counts, summed over the passes.
 
     Safe to run again (Dataflow retries a failed step): a commit this run already made is finished or found
     done, and nothing here changes a staged file in place, so a retry computes the same change.
@@ -68,29 +73,49 @@ def finish_run(plan: BatchPlan, temp_files: list[str], counts: dict[str, int], b
 
     lock = backfill_lock(plan.output, exclusive=True) if plan.partition_date else contextlib.nullcontext()
     with lock:
-        return _finish_run(plan, temp_files, counts, base, started)
+        return _finish_run(plan, staged_by_pass, counts, base, started)
 
 
-def _finish_run(plan: BatchPlan, temp_files: list[str], counts: dict[str, int], base: dict[str, Any],
-                started: float) -> dict[str, Any]:
+def _finish_run(plan: BatchPlan, staged_by_pass: list[list[str]], counts: dict[str, int],
+                base: dict[str, Any], started: float) -> dict[str, Any]:
     output, staging = plan.output, staging_root(plan.output, plan.run_id)
     recover(output)
     done = join(output, run_record.record_path(plan.run_id))
     if FileSystems.exists(done):
         return run_record.read_record(done)
-    adds = plan_adds(temp_files, staging, plan.run_id)
+    groups = staged_by_pass
+    everything = plan_adds([path for group in groups for path in group], staging, plan.run_id)
     replaced, removed_ids = replacement(output, staging, set(plan.replaces), plan.owners)
     # An article an earlier run published (from another file) is a duplicate, as within a run.
     replaced_days = [plan.partition_date] if plan.partition_date else []
     known = known_article_ids(output, replaced_days)
     for article_id in removed_ids:
         known.pop(article_id, None)
-    dropped, clashes = drop_known(adds, known)
+    # A run in passes (pipeline.passes): each pass deduplicated its own inputs; an article an earlier pass
+    # kept is a duplicate in a later one, as one from an earlier run is.
+    adds: dict[str, dict[str, str]] = {t: {} for t in TABLES}
+    dropped, by_pass, clashes = {t: 0 for t in TABLES}, 0, 0
+    kept_by_passes: dict[str, set[str]] = {}
+    for group in groups:
+        members = set(group)
+        pass_adds = {t: {src: rel for src, rel in everything[t].items() if src in members} for t in TABLES}
+        for seen in (known, kept_by_passes):
+            gone, renamed = drop_known(pass_adds, seen)
+            clashes += renamed
+            for table in TABLES:
+                dropped[table] += gone[table]
+            by_pass += gone["articles"] if seen is kept_by_passes else 0
+        if len(groups) > 1:
+            remember_articles(kept_by_passes, pass_adds["articles"])
+        for table in TABLES:
+            adds[table].update(pass_adds[table])
     counts = dict(counts)
     for table in ("articles", "entities", "quotes"):
         counts[table] = counts.get(table, 0) - dropped[table]
     counts["duplicates"] = counts.get("duplicates", 0) + dropped["articles"]
-    counts["duplicates_of_earlier_runs"] = dropped["articles"]
+    counts["duplicates_of_earlier_runs"] = dropped["articles"] - by_pass
+    if len(groups) > 1:
+        counts["duplicates_of_earlier_passes"] = by_pass
     counts["id_clashes"] = counts.get("id_clashes", 0) + clashes
     change = merge({t: TableChange(add=adds[t]) for t in TABLES}, replaced)
     record = dict(base, counts=counts)
@@ -121,13 +146,28 @@ def _finish_run(plan: BatchPlan, temp_files: list[str], counts: dict[str, int], 
     return record
 
 
+def record_base(plan: BatchPlan, config: GraphConfig) -> dict[str, Any]:
+    """The fields of a batch run record known before the run."""
+    return {"run_id": plan.run_id, "inputs": list(plan.inputs), "output": plan.output, "mode": "batch",
+            "model": config.model, "components": list(config.components), "versions": run_record.versions()}
+
+
+def write_manifest(plan: BatchPlan, name: str = "inputs.jsonl") -> str:
+    """plan.files as a file under the run's staging folder (one JSON object per line); returns its path."""
+    manifest = join(staging_root(plan.output, plan.run_id), name)
+    write_bytes_atomic(manifest, "".join(json.dumps(f, sort_keys=True) + "\n" for f in plan.files).encode())
+    return manifest
+
+
 def build_batch(p: beam.Pipeline, plan: BatchPlan, config: GraphConfig, shards: int = 0,
-                started: float | None = None) -> None:
-    """The batch graph: read, process, write to staging; the last step commits (see finish_run)."""
+                started: float | None = None, pass_no: int | None = None) -> None:
+    """The batch graph: read, process, write to staging; the last step commits (see finish_run).
+
+    pass_no: this graph is one pass of a run in passes (pipeline.passes) over plan.files, a slice of the run's
+    inputs; its last step leaves the pass's summary instead, and the launcher commits once every pass is done."""
     started = started or time.time()
     staging = staging_root(plan.output, plan.run_id)
-    manifest = join(staging, "inputs.jsonl")
-    write_bytes_atomic(manifest, "".join(json.dumps(f, sort_keys=True) + "\n" for f in plan.files).encode())
+    manifest = write_manifest(plan, "inputs.jsonl" if pass_no is None else f"inputs-pass-{pass_no:05d}.jsonl")
     plan = dataclasses.replace(plan, files=(), manifest=manifest)  # small to pickle
     raw = p | "Read files" >> ReadArticleFiles(manifest, config.max_input_bytes, plan.max_record_bytes,
                                                plan.follow_symlinks)
@@ -168,12 +208,14 @@ def build_batch(p: beam.Pipeline, plan: BatchPlan, config: GraphConfig, shards: 
         | "Counted" >> beam.Flatten()
         | "Count" >> beam.CombinePerKey(sum)
     )
-    base = {"run_id": plan.run_id, "inputs": list(plan.inputs), "output": plan.output, "mode": "batch",
-            "model": config.model, "components": list(config.components), "versions": run_record.versions()}
+    base = record_base(plan, config)
 
     def finish(_, temp_files, counted_values):
         values = {name: counted_values.get(name, 0) for name in counted}
-        yield finish_run(plan, temp_files, values, base, started)
+        if pass_no is None:
+            yield finish_run(plan, [temp_files], values, base, started)
+        else:
+            write_summary(plan.output, plan.run_id, pass_no, temp_files, values)
 
     _ = p | "Run record start" >> beam.Create([None]) | "Commit" >> beam.FlatMap(
         finish, temp_files=AsSingleton(paths), counted_values=counts)

@@ -8,6 +8,7 @@ failed run is visible), 2 for a usage error found before any work.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import sys
@@ -47,12 +48,16 @@ def graph_config(args: argparse.Namespace):
                        max_nlp_chars=args.max_nlp_chars)
 
 
-def stage_times(result) -> str:
-    """CPU time spent in the timed stages, from the pipeline's metrics (where the runner reports them)."""
+def stage_times(results: list[Any]) -> str:
+    """CPU time spent in the timed stages (summed over passes), from the pipeline's metrics (where the runner
+    reports them)."""
     from pipeline.run_record import stage_seconds
 
+    seconds: dict[str, float] = {}
     try:
-        seconds = stage_seconds(result)
+        for result in results:
+            for name, value in stage_seconds(result).items():
+                seconds[name] = seconds.get(name, 0.0) + value
     except Exception:  # noqa: BLE001 - some runners do not report metrics; the run itself succeeded
         return "not reported by this runner"
     return "  ".join(f"{name}={value:.1f}s" for name, value in seconds.items()) or "none recorded"
@@ -94,6 +99,8 @@ def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
     try:
         patterns, partition_date = resolve_partition(args.input, args.partition_date)
         check_output_root(args.output)
+        if args.records_per_pass < 1:
+            raise ValueError("--records_per_pass must be at least 1")
         run_id = new_run_id(args.run_key or "batch")
         recovered = recover(args.output)
         if recovered:
@@ -113,6 +120,7 @@ def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
     from apache_beam.options.pipeline_options import StandardOptions
 
     from pipeline.batch import build_batch
+    from pipeline.passes import read_summaries, summary_path
     from pipeline.preflight_dataflow import refuse_unready_dataflow
     from pipeline.progress import Progress
     from pipeline.watchdog import WorkerWatchdog
@@ -123,37 +131,63 @@ def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
         return refused
     lock = hold_staging(args.output, run_id)
     started = time.time()
-    p = beam.Pipeline(options=options)
-    build_batch(p, plan, graph_config(args), args.shards_per_partition, started)
     local = args.runner == LOCAL_RUNNER
-    progress = Progress(args.output, run_id, total_files=len(plan.files)) if local else None
+    config = graph_config(args)
+    passes = [list(plan.files)]
+    if local:  # Beam's local runner holds every stage's output in memory: large inputs run in passes
+        from pipeline.passes import plan_passes
+        from pipeline.sources import count_lines
+
+        passes = plan_passes(plan.files, args.records_per_pass,
+                             lambda f: count_lines(f, args.follow_symlinks))
+        if len(passes) > 1:
+            print(f"run {run_id}: {len(passes)} passes of at most {args.records_per_pass} inputs "
+                  "(--records_per_pass), one commit at the end", file=sys.stderr, flush=True)
+    progress = Progress(args.output, run_id, total_files=sum(map(len, passes))) if local else None
     record = join(args.output, record_path(run_id))
     intent = join(args.output, COMMIT_DIR, f"{run_id}.json")
-    watchdog = WorkerWatchdog(finished=lambda: os.path.exists(record),
-                              committing=lambda: os.path.exists(intent)) if local else None
+    results = []
     try:
-        # Both watch from threads of this process: the local runner's run() blocks until the job ends.
-        if watchdog:
-            watchdog.start()
         if progress:
             progress.start()
-        result = p.run()
-        if options.view_as(StandardOptions).no_wait_until_finish:  # a Flex Template launch only submits the job
-            print(f"run {run_id}: submitted; its record will be {record_path(run_id)} under {args.output}")
-            return 0
-        result.wait_until_finish()
+        for k, units in enumerate(passes):
+            pass_no = k if len(passes) > 1 else None
+            p = beam.Pipeline(options=options)
+            build_batch(p, dataclasses.replace(plan, files=tuple(units)), config, args.shards_per_partition,
+                        started, pass_no)
+            done = record if pass_no is None else summary_path(args.output, run_id, k)
+            # Watches from a thread of this process: the local runner's run() blocks until the job ends.
+            watchdog = WorkerWatchdog(finished=lambda done=done: os.path.exists(done),
+                                      committing=lambda: os.path.exists(intent)) if local else None
+            if watchdog:
+                watchdog.start()
+            try:
+                result = p.run()
+                if options.view_as(StandardOptions).no_wait_until_finish:  # a Flex Template launch only submits
+                    print(f"run {run_id}: submitted; its record will be {record_path(run_id)} under {args.output}")
+                    return 0
+                result.wait_until_finish()
+            finally:
+                if watchdog:
+                    watchdog.stop()
+            results.append(result)
+        if len(passes) > 1:
+            from pipeline.batch import finish_run, record_base, write_manifest
+
+            staged, counts = read_summaries(args.output, run_id, len(passes))
+            whole = dataclasses.replace(plan, manifest=write_manifest(plan), files=())
+            base = dict(record_base(plan, config), passes=len(passes))
+            finish_run(whole, staged, counts, base, started)
     except Exception as exc:  # noqa: BLE001 - one line for the user; the traceback at DEBUG
         LOG.debug("run failed", exc_info=True)
         print(f"run {run_id}: FAILED: {_first_line(exc)}; nothing of this run was published", file=sys.stderr)
         return 1
     finally:
-        if watchdog:
-            watchdog.stop()
         if progress:
             progress.stop()
         if lock is not None:
             os.close(lock)
-    return report(args, run_id, result, partition_date)
+    return report(args, run_id, results, partition_date)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -165,7 +199,7 @@ def _first_line(exc: BaseException) -> str:
     return (lines[-1] if lines else type(exc).__name__)[:300]
 
 
-def report(args: argparse.Namespace, run_id: str, result: Any, partition_date: str | None) -> int:
+def report(args: argparse.Namespace, run_id: str, results: list[Any], partition_date: str | None) -> int:
     record = read_record(join(args.output, record_path(run_id)))
     print(f"run {run_id}: {summary_line(record)}")
     if partition_date:
@@ -173,7 +207,7 @@ def report(args: argparse.Namespace, run_id: str, result: Any, partition_date: s
         print(f"dt={partition_date} replaced in every table: {sum(t['removed'] for t in swapped.values())} old "
               f"file(s) out, {sum(t['added'] for t in swapped.values())} new in; "
               f"{record['counts'].get('published_other_day', 0)} article(s) published on another day")
-    print(f"stage time (summed over workers): {stage_times(result)}")
+    print(f"stage time (summed over workers): {stage_times(results)}")
     print(f"tables under {args.output}: articles/ entities/ quotes/ errors/ (dt= partitions); "
           f"run record {record_path(run_id)}")
     if not reconciles(record["counts"]):

@@ -124,6 +124,16 @@ def known_article_ids(root: str, skip_partitions: Iterable[str] = ()) -> dict[st
     return known
 
 
+def remember_articles(known: dict[str, set[str]], staged: Iterable[str]) -> None:
+    """Add the (article_id, content_hash) pairs of staged articles files to `known` (ids and hashes only)."""
+    for path in staged:
+        with FileSystems.open(path) as fh:
+            data = pq.read_table(fh, columns=["article_id", "content_hash"])
+        for article_id, digest in zip(data.column("article_id").to_pylist(),
+                                      data.column("content_hash").to_pylist(), strict=True):
+            known.setdefault(article_id, set()).add(digest)
+
+
 def drop_known(adds: dict[str, dict[str, str]], known: Mapping[str, set[str]]) -> tuple[dict[str, int], int]:
     """Reconcile this run's staged files with articles earlier runs published.
 
@@ -167,9 +177,14 @@ def drop_known(adds: dict[str, dict[str, str]], known: Mapping[str, set[str]]) -
             if not n and not any(i in renamed for i in ids):
                 continue
             kept = data.filter(pc.invert(mask))
-            new_ids = pa.array([renamed.get(i, i) for i in kept.column("article_id").to_pylist()], pa.string())
+            old_ids = kept.column("article_id").to_pylist()
             kept = kept.set_column(kept.schema.get_field_index("article_id"), kept.schema.field("article_id"),
-                                   new_ids)
+                                   pa.array([renamed.get(i, i) for i in old_ids], pa.string()))
+            if "attribution_id" in kept.schema.names:  # '<article_id>:...': it names the article too
+                index = kept.schema.get_field_index("attribution_id")
+                kept = kept.set_column(index, kept.schema.field(index), pa.array(
+                    [renamed[i] + a[len(i):] if i in renamed and a and a.startswith(i + ":") else a
+                     for i, a in zip(old_ids, kept.column(index).to_pylist(), strict=True)], pa.string()))
             rewritten = staged + ".known"
             with FileSystems.create(rewritten) as fh:
                 pq.write_table(kept, fh, compression="zstd")

@@ -144,38 +144,70 @@ class _Tee(io.RawIOBase):
         return self.consumed, self._hash.hexdigest()
 
 
-def _read_jsonl(stream, uri: str, record_limit: int) -> Iterator[RawInput]:
-    """One raw input per non-empty line, streamed; a line over record_limit becomes an errors row."""
-    for lineno, line in enumerate(iter(lambda: stream.readline(record_limit + 1), b""), start=1):
-        if len(line) > record_limit and not line.endswith(b"\n"):
-            h = hashlib.sha256(line)
-            size = len(line)
-            head = line[:ERROR_PAYLOAD_BYTES]
-            while True:  # the rest of this record, hashed, never held
-                more = stream.readline(CHUNK)
-                if not more:
-                    break
-                h.update(more.rstrip(b"\n") if more.endswith(b"\n") else more)
-                size += len(more) - (1 if more.endswith(b"\n") else 0)
-                if more.endswith(b"\n"):
-                    break
-            yield _error(f"{uri}#L{lineno}", "json", f"record is {size} bytes, over the limit of {record_limit} "
-                         "(--max_record_bytes); payload holds the first bytes", head, size, h.hexdigest())
-            continue
-        line = line.rstrip(b"\n").rstrip(b"\r")
-        if line.strip():
-            yield {"source_uri": f"{uri}#L{lineno}", "payload": line, "format": "json"}
+def _read_jsonl(stream, uri: str, record_limit: int, first: int = 1, last: int | None = None) -> Iterator[RawInput]:
+    """One raw input per non-empty line, streamed; a line over record_limit becomes an errors row.
+
+    Only lines first..last (1-based, last None: to the end) are yielded: a local run reads a large file in
+    several passes (pipeline.passes), each a range of lines. A corrupt gzip is reported by the one range
+    whose lines it cut off, so each input line still ends in exactly one pass."""
+    lineno = 0
+    try:
+        for lineno, line in enumerate(iter(lambda: stream.readline(record_limit + 1), b""), start=1):
+            if last is not None and lineno > last:
+                return
+            skip = lineno < first
+            if len(line) > record_limit and not line.endswith(b"\n"):
+                h = hashlib.sha256(line)
+                size = len(line)
+                head = line[:ERROR_PAYLOAD_BYTES]
+                while True:  # the rest of this record, hashed, never held
+                    more = stream.readline(CHUNK)
+                    if not more:
+                        break
+                    if not skip:
+                        h.update(more.rstrip(b"\n") if more.endswith(b"\n") else more)
+                    size += len(more) - (1 if more.endswith(b"\n") else 0)
+                    if more.endswith(b"\n"):
+                        break
+                if not skip:
+                    yield _error(f"{uri}#L{lineno}", "json", f"record is {size} bytes, over the limit of "
+                                 f"{record_limit} (--max_record_bytes); payload holds the first bytes", head, size,
+                                 h.hexdigest())
+                continue
+            if skip:
+                continue
+            line = line.rstrip(b"\n").rstrip(b"\r")
+            if line.strip():
+                yield {"source_uri": f"{uri}#L{lineno}", "payload": line, "format": "json"}
+    except (OSError, EOFError, zlib.error) as exc:
+        cut = lineno + 1  # the first line the corruption kept from being read
+        if cut >= first and (last is None or cut <= last):
+            yield _error(uri, "jsonl", f"corrupt gzip: {exc} (the records before this point were read)", b"", 0,
+                         "")
 
 
-def read_stream(raw, uri: str, max_input_bytes: int, max_record_bytes: int | None = None) -> Iterator[RawInput]:
+def count_lines(entry: dict, follow_symlinks: bool = False) -> int:
+    """Lines of a JSONL input (as _read_jsonl numbers them; a corrupt gzip counts up to the cut, plus one):
+    what the local runner splits into passes. Streams the file once; memory stays at one chunk."""
+    count, last = 0, b"\n"
+    with open_input(entry["uri"], follow_symlinks) as raw:
+        stream = gzip.GzipFile(fileobj=raw, mode="rb") if format_of(entry["uri"])[1] else raw
+        try:
+            while chunk := stream.read(CHUNK):
+                count += chunk.count(b"\n")
+                last = chunk[-1:]
+        except (OSError, EOFError, zlib.error):
+            return count + 1
+    return count + (last != b"\n")
+
+
+def read_stream(raw, uri: str, max_input_bytes: int, max_record_bytes: int | None = None, first: int = 1,
+                last: int | None = None) -> Iterator[RawInput]:
     """Raw inputs of one open file (binary stream), with every limit applied while reading."""
     fmt, gz = format_of(uri)
     if fmt == "jsonl":
         stream = gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw
-        try:
-            yield from _read_jsonl(stream, uri, max_record_bytes or max_input_bytes)
-        except (OSError, EOFError, zlib.error) as exc:
-            yield _error(uri, fmt, f"corrupt gzip: {exc} (the records before this point were read)", b"", 0, "")
+        yield from _read_jsonl(stream, uri, max_record_bytes or max_input_bytes, first, last)
         return
     yield from _read_bounded(raw, uri, fmt, gz, max_input_bytes)
 
@@ -187,19 +219,23 @@ def raw_inputs_from_file(path: str, data: bytes, max_input_bytes: int) -> Iterat
 
 def read_input(entry: dict, max_input_bytes: int, max_record_bytes: int | None = None,
                follow_symlinks: bool = False) -> Iterator[RawInput]:
-    """An InputFile (as a dict) -> its raw inputs; what is not a regular file is refused without opening it."""
+    """An InputFile (as a dict) -> its raw inputs; what is not a regular file is refused without opening it.
+
+    A JSONL entry may carry first_line/last_line: only those lines are read (a pass of a local run)."""
     uri, kind = entry["uri"], entry["kind"]
     fmt, _ = format_of(uri)
     if kind != REGULAR:
         yield _error(uri, fmt, f"not read: {kind}, not a regular file", b"", 0, hashlib.sha256().hexdigest())
         return
+    first, last = entry.get("first_line", 1), entry.get("last_line")
     try:
         handle = open_input(uri, follow_symlinks)
     except OSError as exc:
-        yield _error(uri, fmt, f"could not open: {exc}", b"", 0, "")
+        where = f"#L{first}-" if first > 1 else ""  # a later pass of a file: its own row, for its own lines
+        yield _error(uri + where, fmt, f"could not open: {exc}", b"", 0, "")
         return
     with handle:
-        yield from read_stream(handle, uri, max_input_bytes, max_record_bytes)
+        yield from read_stream(handle, uri, max_input_bytes, max_record_bytes, first, last)
 
 
 def read_manifest(path: str) -> Iterator[dict]:

@@ -189,6 +189,6 @@ def test_a_retried_finishing_step_finds_its_work_done(tmp_path):
     files = visible_files(out)
     plan = BatchPlan(run_id=record["run_id"], output=str(out), files=())
     gone = [str(out / "_staging" / record["run_id"] / "articles" / "dt=2026-01-01" / ".part-x.tmp")]
-    again = finish_run(plan, gone, {"inputs": 0, "articles": 0, "errors": 0, "duplicates": 0}, {}, 0.0)
+    again = finish_run(plan, [gone], {"inputs": 0, "articles": 0, "errors": 0, "duplicates": 0}, {}, 0.0)
     assert again == record
     assert visible_files(out) == files

@@ -9,6 +9,7 @@ canonical URL names its site's home page, a reused id): both are kept, the later
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import apache_beam as beam
@@ -35,15 +36,25 @@ def distinct_id(article_id: str, content_hash: str) -> str:
     return f"{article_id}-c{content_hash[:12]}"
 
 
+_LINE = re.compile(r"^(.*)#L(\d+)$")
+
+
+def source_order(source_uri: str) -> tuple[str, int]:
+    """Inputs in reading order: by file, then a JSONL file's records by line number (so line 9 comes before
+    line 10, as a local run in passes reads them: pipeline.passes)."""
+    found = _LINE.match(source_uri)
+    return (found.group(1), int(found.group(2))) if found else (source_uri, 0)
+
+
 def _one_per_id(item):
     """One article_id's records -> one per distinct content; the same content again is a DUPLICATE.
 
-    Different content under one id is a clash, not a copy: the content of the record with the smallest
-    source URI keeps the id, every other content gets distinct_id (deterministic: the same inputs give
+    Different content under one id is a clash, not a copy: the content of the record first in reading order
+    (source_order) keeps the id, every other content gets distinct_id (deterministic: the same inputs give
     the same ids in every run) and an ID_CLASHES record."""
     article_id, rows = item
     by_content: dict[str, list[dict[str, Any]]] = {}
-    for row in sorted(rows, key=lambda r: r["source_uri"]):
+    for row in sorted(rows, key=lambda r: source_order(r["source_uri"])):
         by_content.setdefault(row["content_hash"], []).append(row)
     for n, (digest, copies) in enumerate(by_content.items()):  # in order of each content's first source URI
         kept = copies[0]
@@ -61,9 +72,9 @@ def _one_per_id(item):
 
 
 def _keep_first(item):
-    """Keep the copy with the smallest source URI; report the others as duplicates of it."""
+    """Keep the first copy in reading order (source_order); report the others as duplicates of it."""
     _, rows = item
-    rows = sorted(rows, key=lambda r: (r["source_uri"], r["article_id"]))
+    rows = sorted(rows, key=lambda r: (source_order(r["source_uri"]), r["article_id"]))
     yield rows[0]
     for dup in rows[1:]:
         yield pvalue.TaggedOutput(
