@@ -416,6 +416,20 @@ def test_made_it_clear(nlp):
                                                    "Jane Sanders", "made clear")
 
 
+
+def test_made_clear_without_it_and_in_a_participle(nlp):
+    (q,) = quotes_of(nlp, "The mayor had made clear that she was ready to close the bridge.")
+    assert (q["text"], q["speaker"], q["cue"]) == ("she was ready to close the bridge", "The mayor", "made clear")
+    (q,) = quotes_of(nlp, "The mayor, making it clear that safety came first, closed the bridge on Monday.")
+    assert (q["text"], q["speaker"]) == ("safety came first", "The mayor")
+
+
+def test_feel_reports_a_thought(nlp):
+    (q,) = quotes_of(nlp, "Many residents feel that the council ignored their concerns.")
+    assert (q["text"], q["speaker"], q["cue_type"]) == ("the council ignored their concerns", "Many residents",
+                                                       "thought")
+    assert quotes_of(nlp, "The heat was felt across the region. She feels good about it.") == []
+
 def test_reportedly_attributes_to_no_one(nlp):
     (q,) = quotes_of(nlp, "The FBI is reportedly making arrangements to interview the former secretary.")
     assert q["speaker"] is None and q["cue"] == "reportedly" and q["text"].startswith("The FBI is reportedly making")
@@ -436,6 +450,18 @@ def test_coordinated_that_clause_is_content(nlp):
                           "will have to do.")
     assert q["text"].endswith("will have to do") and q["speaker"] == "Prager"
 
+
+
+def test_second_that_clause_with_a_verb_of_its_own_is_content(nlp):
+    (q,) = quotes_of(nlp, "The minister said she appreciated the apology and that she wanted to move forward.")
+    assert (q["text"], q["speaker"]) == ("she appreciated the apology and that she wanted to move forward",
+                                         "The minister")
+
+
+def test_participle_cue_before_a_quote_parsed_as_the_root(nlp):
+    (q,) = quotes_of(nlp, "Clinton spoke in Iowa, telling the crowd, “Some people get a little carried away, "
+                          "have you noticed that?”")
+    assert (q["kind"], q["speaker"], q["cue"]) == ("direct", "Clinton", "telling")
 
 def test_one_word_answer_and_those_as_speaker(nlp):
     quotes = quotes_of(nlp, "Asked if the plan was legal, 46 percent of voters said yes.")

@@ -204,17 +204,29 @@ def _hearsay(adverb: Token) -> Candidate | None:
 
 
 def _made_clear(clear: Token) -> Candidate | None:
-    """'Jane Sanders made it clear that her husband's supporters won't simply fall in line'."""
+    """'Jane Sanders made it clear that her husband's supporters won't simply fall in line', 'the mayor had
+    made clear that ...' (the that-clause parsed as the subject of "clear"), and 'The mayor, making it clear
+    that ..., closed the bridge' (whoever does the main verb makes it clear)."""
     made = clear.head
-    content = next((c for c in [*clear.children, *made.children] if c.i > clear.i and c.dep_ in ("ccomp", "advcl")
+    content = next((c for c in [*clear.children, *made.children] if c.i > clear.i
+                    and c.dep_ in ("ccomp", "advcl", "csubj")
                     and any(g.dep_ == "mark" and g.lower_ == "that" for g in c.children)), None)
+    if content is None:
+        return None
     subj = next((c for c in made.children if c.dep_ == "nsubj"), None)
-    if content is None or subj is None or subj.lower_ in NON_SPEAKERS | RELATIVE | {"it"}:
+    if subj is None and made.dep_ == "advcl" and not any(c.dep_ in ("nsubjpass", "auxpass") for c in made.children):
+        attr = source(made, "make")
+        speaker = attr.speaker_span if attr is not None else None
+    elif subj is not None and subj.lower_ not in NON_SPEAKERS | RELATIVE | {"it"}:
+        speaker = mention_span(subj, made)
+    else:
+        speaker = None
+    if speaker is None or speaker.root.lower_ in NON_SPEAKERS | RELATIVE | {"it"}:
         return None
     span = trim(clear.doc, list(content.subtree))
     if span is None:
         return None
-    return Candidate(Attribution(clear, f"{made.text} clear", mention_span(subj, made)), span[0], span[1], "clause")
+    return Candidate(Attribution(clear, f"{made.text} clear", speaker), span[0], span[1], "clause")
 
 
 def _asked(cue: Token) -> Candidate | None:
@@ -293,9 +305,11 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
                    and any(g.dep_ == "mark" and g.lower_ in ("that", "whether") for g in c.children)]
         # 'Merrill says Machado promised to back Clinton and said she would ...': a verb of saying
         # coordinated inside the content reports on its own
+        # (but not '... and that she wanted to move on': a clause opened by "that" is more of the content)
         nested = {t.i for c in ccomps for g in c.children if g.dep_ == "conj" and g.i > c.i
                   and (cue_lemma(g.lower_) in CLAUSE or cue_lemma(g.lower_) and any(
-                      k.dep_ in SUBJECTS for k in g.children)) for t in g.subtree}
+                      k.dep_ in SUBJECTS for k in g.children))
+                  and not any(k.dep_ == "mark" and k.lower_ == "that" for k in g.children) for t in g.subtree}
         return [t for c in ccomps for t in c.subtree if t.i not in nested], extra, "clause"
     wh = next((c for c in kids if c.dep_ == "advcl" and c.i > cue.i and c.left_edge.i <= cue.i + 2
                and c.left_edge.lower_ in WH_WORDS), None)
@@ -427,8 +441,10 @@ def source(cue: Token, lemma: str) -> Attribution | None:
             return Attribution(cue, None, mention_span(verb.head, verb))  # "Democrats hoping to retain the Senate"
         if verb.dep_ in ("conj", "advcl", "xcomp", "pcomp", "dep", "acomp") and verb.head is not verb:
             verb = verb.head if verb.dep_ != "pcomp" else verb.head.head
-            if verb.dep_ == "ccomp" and cue_lemma(verb.head.lower_) and cue.dep_ != "conj":
-                verb = verb.head  # 'X denied the project was cosmetic, telling ...': X tells, not the project
+            if verb.dep_ == "ccomp" and cue_lemma(verb.head.lower_) and cue.dep_ != "conj" and verb.head.i < verb.i:
+                # 'X denied the project was cosmetic, telling ...': X tells, not the project (but in 'Clinton
+                # spoke, telling the crowd, “Have you noticed?”' the parser's root is the quote's verb)
+                verb = verb.head
             continue
         return None
     else:
