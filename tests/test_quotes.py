@@ -430,6 +430,22 @@ def test_feel_reports_a_thought(nlp):
                                                        "thought")
     assert quotes_of(nlp, "The heat was felt across the region. She feels good about it.") == []
 
+
+def test_as_clause_with_pointed_out_wrote_and_put_it(nlp):
+    (q,) = quotes_of(nlp, "As the mayor has pointed out, the bridge is older than the city itself.")
+    assert (q["text"], q["speaker"], q["cue"]) == ("the bridge is older than the city itself", "the mayor",
+                                                   "pointed out")
+    (q,) = quotes_of(nlp, "As she wrote in her column, the council has failed the city.")
+    assert (q["text"], q["speaker"]) == ("the council has failed the city", "she")
+    (q,) = quotes_of(nlp, "That is because, as she puts it, the roads come first.")
+    assert (q["text"], q["speaker"], q["cue"]) == ("the roads come first", "she", "puts it")
+    assert quotes_of(nlp, "As the rain continued, the river rose. As you can see, it is late.") == []
+
+
+def test_relative_clause_on_a_person_stays_in_the_report(nlp):
+    (q,) = quotes_of(nlp, "The coach said the injury would sideline Marta Ruiz, who scored twice on Sunday.")
+    assert q["text"] == "the injury would sideline Marta Ruiz, who scored twice on Sunday"
+
 def test_reportedly_attributes_to_no_one(nlp):
     (q,) = quotes_of(nlp, "The FBI is reportedly making arrangements to interview the former secretary.")
     assert q["speaker"] is None and q["cue"] == "reportedly" and q["text"].startswith("The FBI is reportedly making")

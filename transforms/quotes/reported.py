@@ -71,8 +71,12 @@ WH_CUES = {"ask", "wonder", "question", "explain", "disclose", "reveal", "specif
 ANSWERS = {"yes", "no", "so"}
 # Adverbs that attribute a clause to unnamed sources: "Clinton has reportedly amassed the delegates".
 HEARSAY = {"reportedly", "allegedly", "reputedly", "purportedly"}
+# Verbs of BELIEF (too common to count alone) that report words said when they open an as-clause.
+SAID_AS = {"add", "post", "write", "mention", "answer", "counter"}
+PUT = {"put", "puts", "putting"}
 # Every word reported_candidate can act on: any other token is rejected with one set lookup (most are).
-_TRIGGERS = frozenset().union(("according", "in", "clear"), STANCE_WORDS, CLAIM_NOUNS, INTENT_NOUNS, HEARSAY, CUE_LEMMA)
+_TRIGGERS = frozenset().union(("according", "in", "clear"), PUT, STANCE_WORDS, CLAIM_NOUNS, INTENT_NOUNS, HEARSAY,
+                              CUE_LEMMA)
 MIN_REPORTED_WORDS = 1
 
 
@@ -93,6 +97,8 @@ def reported_candidate(tok: Token) -> Candidate | None:
         return _hearsay(tok)
     if low == "clear" and tok.head.lower_ in ("make", "makes", "made", "making"):
         return _made_clear(tok)
+    if low in PUT:
+        return _as_put_it(tok)
     lemma = cue_lemma(low)
     if lemma is None or tok.dep_ not in VERBAL:
         return None
@@ -227,6 +233,26 @@ def _made_clear(clear: Token) -> Candidate | None:
     if span is None:
         return None
     return Candidate(Attribution(clear, f"{made.text} clear", speaker), span[0], span[1], "clause")
+
+
+def _as_put_it(put: Token) -> Candidate | None:
+    """'The roads, as she puts it, come first': the clause around "as X put(s) it" is what X said."""
+    kids = list(put.children)
+    subj = next((c for c in kids if c.dep_ == "nsubj"), None)
+    if (put.dep_ != "advcl" or subj is None or subj.lower_ in NON_SPEAKERS | RELATIVE
+            or not any(c.dep_ == "mark" and c.lower_ == "as" for c in kids)
+            or not any(c.dep_ == "dobj" and c.lower_ == "it" for c in kids)):
+        return None
+    skip = set(t.i for t in put.subtree)
+    tokens = [t for t in put.head.subtree if t.i not in skip  # not 'because' of 'because, as ...'
+              and not (t.head.i == put.head.i and t.dep_ in ("mark", "cc") and t.i < put.i)]
+    if not any(t.i < put.i and not t.is_punct for t in tokens):
+        tokens = [t for t in tokens if t.i > put.i]
+    span = trim(put.doc, tokens)
+    if span is None:
+        return None
+    return Candidate(Attribution(put, f"{put.text} it", mention_span(subj, put)), span[0], span[1], "clause-around",
+                     _around(put, span))
 
 
 def _asked(cue: Token) -> Candidate | None:
@@ -376,11 +402,13 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
         # took for an adverbial one
         return [t for t in bare.subtree if t.i > cue.i], extra, "clause"
     as_mark = next((c for c in kids if c.dep_ == "mark" and c.lower_ == "as"), None)
-    if cue.dep_ == "advcl" and cue.head.i > cue.i and lemma not in BELIEF and as_mark is not None:
+    # "As the mayor has pointed out, ...", "as she wrote": verbs too common to count alone do report here
+    said_as = lemma not in BELIEF or lemma in SAID_AS or lemma == "point" and any(c.lower_ == "out" for c in extra)
+    if cue.dep_ == "advcl" and cue.head.i > cue.i and said_as and as_mark is not None:
         # "As the paper noted, it is surprising ...": the main clause is what was reported
         skip = set(t.i for t in cue.subtree)
         return [t for t in list(cue.head.subtree) if t.i not in skip and t.i > cue.i], extra, "clause-around"
-    if (cue.dep_ == "advcl" and cue.head.i < cue.i and lemma not in BELIEF and as_mark is not None
+    if (cue.dep_ == "advcl" and cue.head.i < cue.i and said_as and as_mark is not None
             and as_mark.i > 0 and cue.doc[as_mark.i - 1].text == ","):
         # "It does not show whether Scott had a gun, as police have said" (but not "... as he replied")
         skip = set(t.i for t in cue.subtree)

@@ -53,8 +53,9 @@ def trim(doc: Doc, tokens: list[Token], tight: bool = False) -> tuple[int, int] 
         before = doc[edge - 1] if not doc[edge - 1].is_quote or edge - 2 <= first else doc[edge - 2]
         # ", adding that ...", ", despite claims that ...": an aside that is an attribution of its own;
         # ", which ..." / ", who ...": a relative clause that only describes the last noun
-        relative = tok.dep_ == "relcl" and (doc[edge].lower_ in ("which", "who")
-                                            or tight and doc[edge].lower_ in ("where", "when"))
+        # (', who ...' after a reported clause is more of what was said: 'said the move helped Clinton, who ...')
+        relative = tok.dep_ == "relcl" and (doc[edge].lower_ == "which"
+                                            or tight and doc[edge].lower_ in ("who", "where", "when"))
         # (the aside's own verb is a cue, not any word of it: ', because Democrats led the questioning')
         reporting = cue_lemma(tok.lower_) or any(cue_lemma(c.lower_) for c in tok.children
                                                  if c.dep_ in ("xcomp", "conj"))
