@@ -446,6 +446,14 @@ def test_relative_clause_on_a_person_stays_in_the_report(nlp):
     (q,) = quotes_of(nlp, "The coach said the injury would sideline Marta Ruiz, who scored twice on Sunday.")
     assert q["text"] == "the injury would sideline Marta Ruiz, who scored twice on Sunday"
 
+
+def test_nouns_of_speech_acts_take_their_prepositional_content(nlp):
+    (q,) = quotes_of(nlp, "Residents voiced complaints about the noise from the new highway.")
+    assert (q["text"], q["speaker"], q["cue_type"]) == ("the noise from the new highway", "Residents", "speech")
+    (q,) = quotes_of(nlp, "Her warnings about the deficit went unheeded.")
+    assert (q["text"], q["cue"]) == ("the deficit", "warnings about")
+    assert quotes_of(nlp, "The attack on the convoy killed three soldiers.") == []
+
 def test_reportedly_attributes_to_no_one(nlp):
     (q,) = quotes_of(nlp, "The FBI is reportedly making arrangements to interview the former secretary.")
     assert q["speaker"] is None and q["cue"] == "reportedly" and q["text"].startswith("The FBI is reportedly making")

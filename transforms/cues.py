@@ -96,6 +96,14 @@ STANCE_WORDS: dict[str, tuple[str, ...]] = {
     "critical": ("of",), "supportive": ("of",), "skeptical": ("of", "about"), "wary": ("of",),
     "concerned": ("about",), "optimistic": ("about",),
 }
+# Nouns of speech acts with the preposition that introduces what was said: "Trump's attacks on the judge",
+# "residents voiced complaints about the noise", "her warnings about the deficit" (cue_type speech).
+SPEECH_ACT_NOUNS: dict[str, tuple[str, ...]] = {
+    "attack": ("on",), "attacks": ("on",), "complaint": ("about",), "complaints": ("about",),
+    "warning": ("about", "of", "against"), "warnings": ("about", "of", "against"),
+    "allegation": ("of",), "allegations": ("of",), "accusation": ("of",), "accusations": ("of",),
+}
+STANCE_WORDS.update(SPEECH_ACT_NOUNS)
 
 # Nouns that carry a that-clause as their content ("Trump's assertion that Obama founded ISIS"), and the light
 # verbs whose subject holds it ("critics made the claim that ...").

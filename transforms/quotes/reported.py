@@ -34,6 +34,7 @@ from transforms.cues import (
     PREPS,
     REGARD,
     SPEECH,
+    SPEECH_ACT_NOUNS,
     SPEECH_INTENT_NOUNS,
     STANCE,
     STANCE_WORDS,
@@ -90,7 +91,9 @@ def reported_candidate(tok: Token) -> Candidate | None:
     if low == "in" and tok.dep_ == "prep":
         return _poll_in(tok)
     if low in STANCE_WORDS:
-        return _stance(tok)
+        stance = _stance(tok)
+        if stance is not None or low not in CLAIM_NOUNS:
+            return stance  # "her warnings about the deficit", else "her warning that ..." below
     if (low in CLAIM_NOUNS or low in INTENT_NOUNS) and tok.dep_ not in VERBAL:
         return _claim(tok)
     if low in HEARSAY and tok.dep_ == "advmod":
@@ -164,7 +167,8 @@ def _stance(word: Token) -> Candidate | None:
     span = trim(word.doc, list(obj.subtree), tight=True)
     if span is None:
         return None
-    attr = Attribution(word, f"{word.text} {prep.text}", mention_span(holder), cue_type=STANCE)
+    kind = SPEECH if word.lower_ in SPEECH_ACT_NOUNS else STANCE
+    attr = Attribution(word, f"{word.text} {prep.text}", mention_span(holder), cue_type=kind)
     return Candidate(attr, span[0], span[1], "stance")
 
 
