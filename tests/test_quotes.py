@@ -487,6 +487,14 @@ def test_participle_cue_before_a_quote_parsed_as_the_root(nlp):
                           "have you noticed that?”")
     assert (q["kind"], q["speaker"], q["cue"]) == ("direct", "Clinton", "telling")
 
+
+def test_report_before_the_cue_hung_on_it_is_a_report_of_its_own(nlp):
+    quotes = quotes_of(nlp, "A strong majority of voters say they are paying attention to the campaign; 26 percent "
+                            "of voters say they have not been paying much attention.")
+    assert [(q["text"], q["speaker"]) for q in quotes] == [
+        ("they are paying attention to the campaign", "A strong majority of voters"),
+        ("they have not been paying much attention", "26 percent of voters")]
+
 def test_one_word_answer_and_those_as_speaker(nlp):
     quotes = quotes_of(nlp, "Asked if the plan was legal, 46 percent of voters said yes.")
     assert [(q["text"], q["speaker"]) for q in quotes] == [("the plan was legal", None),

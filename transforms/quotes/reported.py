@@ -328,6 +328,11 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
     kids = list(cue.children)
     extra = [c for c in kids if c.dep_ == "prt"]
     ccomps = [c for c in kids if c.dep_ == "ccomp"]
+    if any(c.i > cue.i for c in ccomps):
+        # 'Most voters say they are paying attention; 26 percent say they are not': a report before the cue
+        # that the parser hung on it as a clause is a report of its own, not more content
+        ccomps = [c for c in ccomps if c.i > cue.i or not (cue_lemma(c.lower_) in CLAUSE
+                                                           and any(g.dep_ in SUBJECTS for g in c.children))]
     if lemma in CLAUSE and ccomps:
         # "believes there are no good options, but that sometimes ...": a that-clause coordinated with the
         # content (the parser hangs it on the verb) is content too
