@@ -130,6 +130,22 @@ def test_titles_in_quotes_are_not_quotes(nlp):
             if q["kind"] == "direct"] == []
 
 
+
+def test_quote_resumed_after_a_long_cue_clause_with_a_relative_clause(nlp):
+    quotes = quotes_of(nlp, "“The risk,” said Ed Lerner, an economist who is the director of the Ashford Forecast, "
+                            "“is that we are attracting workers and repelling jobs.”")
+    assert [q["text"] for q in quotes] == ["The risk", "is that we are attracting workers and repelling jobs."]
+    assert len({q["attribution_id"] for q in quotes}) == 1 and {q["speaker"] for q in quotes} == {
+        "Ed Lerner, an economist"}
+
+
+def test_relative_clause_after_the_speaker_reports_nothing(nlp):
+    quotes = quotes_of(nlp, "“The mayor will lose, but not this week,” said a Hartfield resident, who, like all "
+                            "respondents, answered anonymously. “The race is wide open.”")
+    assert [(q["kind"], q["text"]) for q in quotes] == [("direct", "The mayor will lose, but not this week"),
+                                                       ("direct", "The race is wide open.")]
+    assert {q["speaker"] for q in quotes} == {"a Hartfield resident"}
+
 def test_continued_introduces_a_quote(nlp):
     q = only(quotes_of(nlp, "Trump spoke for an hour. He continued, “I’ve never heard of anyone who destroyed "
                             "34,000 records and didn’t get indicted.”"), "direct")

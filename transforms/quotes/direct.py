@@ -62,8 +62,8 @@ def direct_quotes(doc: Doc, text: str, marks: list[tuple[int, int]], direct_attr
             if (g_last == k - 1 and same_cue and "\n" not in text[gap_start:gap_end]
                     and not _is_title(doc, text, start, end)  # '..., he said on “Fox and Friends.”'
                     and gap_ok(doc, gap_start, gap_end, attr or g_attr)
-                    and word_count(doc, gap_start, gap_end) <= word_count(doc, marks[g_first][0], gap_start)
-                    + word_count(doc, start, end)):
+                    and (word_count(doc, gap_start, gap_end) <= word_count(doc, marks[g_first][0], gap_start)
+                         + word_count(doc, start, end) or _resumes(text, marks[g_last], start, end))):
                 groups[-1] = (g_first, k, g_attr or attr)
                 continue
             if (g_last == k - 1 and attr is None and g_attr is not None and "\n" in text[gap_start:gap_end]
@@ -104,6 +104,13 @@ def direct_quotes(doc: Doc, text: str, marks: list[tuple[int, int]], direct_attr
         quotes.append(quote)
         previous = quote
     return quotes
+
+
+def _resumes(text: str, before: tuple[int, int], start: int, end: int) -> bool:
+    """'“The risk,” said Ed Leamer, an economist who ..., “is that ...”': a quote broken off at a comma goes on
+    in lower case after its cue clause, however long that clause is."""
+    first = next((ch for ch in text[start:end] if ch.isalpha()), "")
+    return first.islower() and text[before[0] : before[1] + 2].rstrip(CLOSE_MARKS + " ").endswith(",")
 
 
 def _closed(text: str, end: int) -> bool:
@@ -184,8 +191,10 @@ def gap_ok(doc: Doc, gap_start: int, gap_end: int, attr: Attribution | None) -> 
     if attr is None or attr.cue is None:
         return False
     clause = cue_clause(attr.cue)
-    # words the parser hung elsewhere are fine as long as they form no clause of their own
-    return all(t.i in clause or not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children) for t in words)
+    # words the parser hung elsewhere are fine as long as they form no clause of their own (a relative clause
+    # describes the speaker: '“The risk,” said Ed Leamer, an economist who runs the forecast, “is ...”')
+    return all(t.i in clause or t.dep_ == "relcl" or not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children)
+               for t in words)
 
 
 def reports(doc: Doc, start: int, end: int) -> bool:

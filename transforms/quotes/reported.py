@@ -429,7 +429,8 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
         skip = set(t.i for t in cue.subtree)
         return [t for t in list(cue.head.subtree) if t.i not in skip], extra, "clause-around"
     subj = next((c for c in kids if c.dep_ in SUBJECTS and c.i < cue.i), None)
-    if subj is not None and subj.left_edge.i > cue.sent.start + 1:
+    # (not a relative clause: '“...,” said a voter, who responded anonymously' reports nothing before "who")
+    if subj is not None and subj.left_edge.i > cue.sent.start + 1 and subj.lower_ not in RELATIVE:
         # "An impossible combination, they complain." however the parser hung the front part
         comma = cue.doc[subj.left_edge.i - 1]
         rest = cue.doc[cue.i + 1 : cue.sent.end]
