@@ -95,7 +95,7 @@ def _finish_run(plan: BatchPlan, staged_by_pass: list[list[str]], counts: dict[s
     # kept is a duplicate in a later one, as one from an earlier run is.
     adds: dict[str, dict[str, str]] = {t: {} for t in TABLES}
     dropped, by_pass, clashes = {t: 0 for t in TABLES}, 0, 0
-    kept_by_passes: dict[str, set[str]] = {}
+    kept_by_passes: dict[str, tuple[str, ...]] = {}
     for group in groups:
         members = set(group)
         pass_adds = {t: {src: rel for src, rel in everything[t].items() if src in members} for t in TABLES}

@@ -48,19 +48,25 @@ def graph_config(args: argparse.Namespace):
                        max_nlp_chars=args.max_nlp_chars)
 
 
-def stage_times(results: list[Any]) -> str:
-    """CPU time spent in the timed stages (summed over passes), from the pipeline's metrics (where the runner
-    reports them)."""
+def add_stage_times(seconds: dict[str, float] | None, result: Any) -> dict[str, float] | None:
+    """seconds plus the CPU time of the timed stages of one pass, from the pipeline's metrics (None where the
+    runner reports none). Summed as the passes end: a run in hundreds of passes keeps no result objects."""
     from pipeline.run_record import stage_seconds
 
-    seconds: dict[str, float] = {}
     try:
-        for result in results:
-            for name, value in stage_seconds(result).items():
-                seconds[name] = seconds.get(name, 0.0) + value
+        found = stage_seconds(result)
     except Exception:  # noqa: BLE001 - some runners do not report metrics; the run itself succeeded
+        return None
+    out = dict(seconds or {})
+    for name, value in found.items():
+        out[name] = out.get(name, 0.0) + value
+    return out
+
+
+def stage_times(seconds: dict[str, float] | None) -> str:
+    if seconds is None:
         return "not reported by this runner"
-    return "  ".join(f"{name}={value:.1f}s" for name, value in seconds.items()) or "none recorded"
+    return "  ".join(f"{name}={value:.1f}s" for name, value in sorted(seconds.items())) or "none recorded"
 
 
 def plan_run(args: argparse.Namespace, patterns: list[str], partition_date: str | None, run_id: str):
@@ -146,7 +152,7 @@ def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
     progress = Progress(args.output, run_id, total_files=sum(map(len, passes))) if local else None
     record = join(args.output, record_path(run_id))
     intent = join(args.output, COMMIT_DIR, f"{run_id}.json")
-    results = []
+    seconds: dict[str, float] | None = {}
     try:
         if progress:
             progress.start()
@@ -170,7 +176,7 @@ def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
             finally:
                 if watchdog:
                     watchdog.stop()
-            results.append(result)
+            seconds = add_stage_times(seconds, result) if seconds is not None else None
         if len(passes) > 1:
             from pipeline.batch import finish_run, record_base, write_manifest
 
@@ -187,7 +193,7 @@ def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
             progress.stop()
         if lock is not None:
             os.close(lock)
-    return report(args, run_id, results, partition_date)
+    return report(args, run_id, seconds, partition_date)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -199,7 +205,8 @@ def _first_line(exc: BaseException) -> str:
     return (lines[-1] if lines else type(exc).__name__)[:300]
 
 
-def report(args: argparse.Namespace, run_id: str, results: list[Any], partition_date: str | None) -> int:
+def report(args: argparse.Namespace, run_id: str, seconds: dict[str, float] | None, partition_date: str | None
+           ) -> int:
     record = read_record(join(args.output, record_path(run_id)))
     print(f"run {run_id}: {summary_line(record)}")
     if partition_date:
@@ -207,7 +214,7 @@ def report(args: argparse.Namespace, run_id: str, results: list[Any], partition_
         print(f"dt={partition_date} replaced in every table: {sum(t['removed'] for t in swapped.values())} old "
               f"file(s) out, {sum(t['added'] for t in swapped.values())} new in; "
               f"{record['counts'].get('published_other_day', 0)} article(s) published on another day")
-    print(f"stage time (summed over workers): {stage_times(results)}")
+    print(f"stage time (summed over workers): {stage_times(seconds)}")
     print(f"tables under {args.output}: articles/ entities/ quotes/ errors/ (dt= partitions); "
           f"run record {record_path(run_id)}")
     if not reconciles(record["counts"]):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 import pyarrow.parquet as pq
 
@@ -124,17 +124,20 @@ def known_article_ids(root: str, skip_partitions: Iterable[str] = ()) -> dict[st
     return known
 
 
-def remember_articles(known: dict[str, set[str]], staged: Iterable[str]) -> None:
-    """Add the (article_id, content_hash) pairs of staged articles files to `known` (ids and hashes only)."""
+def remember_articles(known: dict[str, tuple[str, ...]], staged: Iterable[str]) -> None:
+    """Add the (article_id, content_hash) pairs of staged articles files to `known` (ids and hashes only;
+    tuples, a quarter of a set's size: a run in passes may remember a million articles)."""
     for path in staged:
         with FileSystems.open(path) as fh:
             data = pq.read_table(fh, columns=["article_id", "content_hash"])
         for article_id, digest in zip(data.column("article_id").to_pylist(),
                                       data.column("content_hash").to_pylist(), strict=True):
-            known.setdefault(article_id, set()).add(digest)
+            hashes = known.get(article_id, ())
+            if digest not in hashes:
+                known[article_id] = (*hashes, digest)
 
 
-def drop_known(adds: dict[str, dict[str, str]], known: Mapping[str, set[str]]) -> tuple[dict[str, int], int]:
+def drop_known(adds: dict[str, dict[str, str]], known: Mapping[str, Collection[str]]) -> tuple[dict[str, int], int]:
     """Reconcile this run's staged files with articles earlier runs published.
 
     A staged file that changes is written beside it (`<staged>.known`) and replaces it in `adds`; the staged

@@ -97,12 +97,12 @@ def test_a_run_that_does_not_reconcile_exits_non_zero(tmp_path, capsys):
     record = {"run_id": "r", "counts": {"inputs": 5, "articles": 3, "errors": 1, "duplicates": 0}}
     (tmp_path / "_runs" / "run-r.json").write_text(json.dumps(record))
     args = argparse.Namespace(output=str(tmp_path))
-    assert report(args, "r", results=[], partition_date=None) == 1
+    assert report(args, "r", seconds=None, partition_date=None) == 1
     captured = capsys.readouterr()
     assert "[MISMATCH]" in captured.out and "do not reconcile" in captured.err
     record["counts"]["errors"] = 2
     (tmp_path / "_runs" / "run-r.json").write_text(json.dumps(record))
-    assert report(args, "r", results=[], partition_date=None) == 0
+    assert report(args, "r", seconds=None, partition_date=None) == 0
 
 
 def test_progress_lines_say_files_articles_rate_and_eta(tmp_path):
