@@ -146,6 +146,12 @@ def test_relative_clause_after_the_speaker_reports_nothing(nlp):
                                                        ("direct", "The race is wide open.")]
     assert {q["speaker"] for q in quotes} == {"a Hartfield resident"}
 
+
+def test_role_word_before_the_name_after_a_quote(nlp):
+    (q,) = quotes_of(nlp, "\"Just saw the tweet. I'm impressed by his ability to insult every kind of human being,\" "
+                          "screenwriter Cole Haddon wrote on Twitter.")
+    assert (q["kind"], q["speaker"], q["cue"]) == ("direct", "screenwriter Cole Haddon", "wrote")
+
 def test_continued_introduces_a_quote(nlp):
     q = only(quotes_of(nlp, "Trump spoke for an hour. He continued, “I’ve never heard of anyone who destroyed "
                             "34,000 records and didn’t get indicted.”"), "direct")
@@ -469,6 +475,14 @@ def test_nouns_of_speech_acts_take_their_prepositional_content(nlp):
     (q,) = quotes_of(nlp, "Her warnings about the deficit went unheeded.")
     assert (q["text"], q["cue"]) == ("the deficit", "warnings about")
     assert quotes_of(nlp, "The attack on the convoy killed three soldiers.") == []
+
+
+def test_explain_and_deny_take_an_object(nlp):
+    (q,) = quotes_of(nlp, "The actor explained the similarities between him and his character.")
+    assert (q["text"], q["speaker"], q["cue"]) == ("the similarities between him and his character", "The actor",
+                                                   "explained")
+    (q,) = quotes_of(nlp, "The minister denied the accusations on Tuesday.")
+    assert (q["text"], q["speaker"], q["cue_type"]) == ("the accusations", "The minister", "speech")
 
 def test_reportedly_attributes_to_no_one(nlp):
     (q,) = quotes_of(nlp, "The FBI is reportedly making arrangements to interview the former secretary.")

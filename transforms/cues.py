@@ -42,7 +42,7 @@ lament tweet post decline refuse demand offer urge recommend
 echo list repeat remember portray deem show note
 support back favor favour embrace champion name issue
 reference rebuke assail lambaste deride bemoan invoke retweet email outline detail congratulate request rebut liken
-articulate document expect want
+articulate document expect want explain deny
 """.split())
 
 PREPS: dict[str, tuple[str, ...]] = {

@@ -295,11 +295,20 @@ def after_quote(doc: Doc, text: str, end: int, hi: int, mask: bytearray) -> Attr
             lemma = cue_lemma(tok.text)
             if lemma in CLAUSE and (tok.i == first.i + 1 or doc[tok.i - 1].text == ","):
                 return _attr_for(tok, first)
+    # '“...,” screenwriter Cole Haddon wrote on Twitter' with the role word taken for a verb: a name after a
+    # word or two of lower case, and a reporting verb right after the name
+    name = next((e for e in doc.ents if first.i < e.start <= first.i + MAX_ROLE_TOKENS and e.label_ == "PERSON"), None)
+    if name is not None and name.end < len(doc) and doc[name.end].idx < hi and not mask[doc[name.end].idx]:
+        verb = doc[name.end]
+        if cue_lemma(verb.text) in CLAUSE and all(t.is_alpha and t.is_lower for t in doc[first.i : name.start]):
+            return Attribution(verb, phrase([verb, *(c for c in verb.children if c.dep_ == "prt")]),
+                               doc[first.i : name.end])
     return None
 
 
 DASHES = "―—–"
 MAX_LABEL_TOKENS = 4  # "Plante:", "Premier Doug Ford:" before a quote
+MAX_ROLE_TOKENS = 3  # "screenwriter", "longtime party activist" before a name after a quote
 MAX_NAME_TO_CUE = 10  # tokens from a speaker's name after a quote to its reporting verb
 MAX_SIGNATURE_TOKENS = 6
 
