@@ -484,6 +484,18 @@ def test_explain_and_deny_take_an_object(nlp):
     (q,) = quotes_of(nlp, "The minister denied the accusations on Tuesday.")
     assert (q["text"], q["speaker"], q["cue_type"]) == ("the accusations", "The minister", "speech")
 
+
+def test_question_after_the_addressee(nlp):
+    (q,) = quotes_of(nlp, "Then Mr. Rubin asked the students during the class if they were always so serious.")
+    assert (q["text"], q["speaker"], q["cue"]) == ("they were always so serious", "Mr. Rubin", "asked")
+
+
+def test_verbs_spelled_like_stance_nouns_are_still_cues(nlp):
+    (q,) = quotes_of(nlp, "Carson did not mention any of his opponents by name.")
+    assert (q["text"], q["speaker"], q["cue"]) == ("any of his opponents by name", "Carson", "mention")
+    (q,) = quotes_of(nlp, "I doubt that the council will approve the plan.")
+    assert (q["text"], q["cue_type"]) == ("the council will approve the plan", "thought")
+
 def test_reportedly_attributes_to_no_one(nlp):
     (q,) = quotes_of(nlp, "The FBI is reportedly making arrangements to interview the former secretary.")
     assert q["speaker"] is None and q["cue"] == "reportedly" and q["text"].startswith("The FBI is reportedly making")

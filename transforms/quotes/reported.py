@@ -92,8 +92,8 @@ def reported_candidate(tok: Token) -> Candidate | None:
         return _poll_in(tok)
     if low in STANCE_WORDS:
         stance = _stance(tok)
-        if stance is not None or low not in CLAIM_NOUNS:
-            return stance  # "her warnings about the deficit", else "her warning that ..." below
+        if stance is not None:
+            return stance  # "her warnings about the deficit"; else "her warning that ...", "did not mention X" below
     if (low in CLAIM_NOUNS or low in INTENT_NOUNS) and tok.dep_ not in VERBAL:
         return _claim(tok)
     if low in HEARSAY and tok.dep_ == "advmod":
@@ -346,8 +346,11 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
                       k.dep_ in SUBJECTS for k in g.children))
                   and not any(k.dep_ == "mark" and k.lower_ == "that" for k in g.children) for t in g.subtree}
         return [t for c in ccomps for t in c.subtree if t.i not in nested], extra, "clause"
-    wh = next((c for c in kids if c.dep_ == "advcl" and c.i > cue.i and c.left_edge.i <= cue.i + 2
-               and c.left_edge.lower_ in WH_WORDS), None)
+    # 'asked the students during a class if ...': the addressee and adjuncts may stand before the question
+    between = {t.i for c in kids if c.i > cue.i and c.dep_ in ("dobj", "dative", "prep", "npadvmod", "advmod")
+               and lemma in ADDRESSEE for t in c.subtree}
+    wh = next((c for c in kids if c.dep_ == "advcl" and c.i > cue.i and c.left_edge.lower_ in WH_WORDS
+               and all(i in between or cue.doc[i].is_punct for i in range(cue.i + 1, c.left_edge.i))), None)
     if (wh is not None and lemma in CLAUSE and any(c.dep_ in SUBJECTS for c in kids)
             and (lemma in WH_CUES or any(c.dep_ == "neg" for c in kids))):  # not 'Asked if ..., voters said
         return list(wh.subtree), extra, "clause"  # 'lawmakers have not said when they would take it up'
