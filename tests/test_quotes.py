@@ -496,6 +496,11 @@ def test_verbs_spelled_like_stance_nouns_are_still_cues(nlp):
     (q,) = quotes_of(nlp, "I doubt that the council will approve the plan.")
     assert (q["text"], q["cue_type"]) == ("the council will approve the plan", "thought")
 
+
+def test_described_how(nlp):
+    (q,) = quotes_of(nlp, "Some staffers have described how the manager silenced them through strict contracts.")
+    assert (q["text"], q["speaker"]) == ("how the manager silenced them through strict contracts", "Some staffers")
+
 def test_reportedly_attributes_to_no_one(nlp):
     (q,) = quotes_of(nlp, "The FBI is reportedly making arrangements to interview the former secretary.")
     assert q["speaker"] is None and q["cue"] == "reportedly" and q["text"].startswith("The FBI is reportedly making")

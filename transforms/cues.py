@@ -25,7 +25,7 @@ doubt show find mention muse scoff brag propose recommend demand threaten questi
 acknowledge concur guess figure reason surmise theorize posit opine exclaim shout yell chant read proclaim
 echo repeat remember continue realize realise understand assume recognize recognise signal
 point charge affirm reaffirm underscore clarify confess decide determine discover notice
-project convince persuade feel
+project convince persuade feel describe
 """.split())
 
 INFINITIVE = set("""

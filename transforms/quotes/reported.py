@@ -67,7 +67,8 @@ DATA_NOUNS = {"data", "records", "figures", "documents", "statistics", "estimate
               "reports", "research", "filings", "census"}
 # Questions a verb of saying reports ("have not said when ...", "asked whether ...", "explained how ...").
 WH_WORDS = {"when", "whether", "how", "why", "what", "where", "if", "who", "which"}
-WH_CUES = {"ask", "wonder", "question", "explain", "disclose", "reveal", "specify", "indicate", "know", "decide"}
+WH_CUES = {"ask", "wonder", "question", "explain", "disclose", "reveal", "specify", "indicate", "know", "decide",
+           "describe"}
 # One-word answers a reporting verb can take as its whole content: "said yes", "says so".
 ANSWERS = {"yes", "no", "so"}
 # Adverbs that attribute a clause to unnamed sources: "Clinton has reportedly amassed the delegates".
