@@ -501,6 +501,14 @@ def test_described_how(nlp):
     (q,) = quotes_of(nlp, "Some staffers have described how the manager silenced them through strict contracts.")
     assert (q["text"], q["speaker"]) == ("how the manager silenced them through strict contracts", "Some staffers")
 
+
+def test_according_to_vouches_for_the_whole_coordinated_clause(nlp):
+    (q,) = quotes_of(nlp, "Prices rose in March and fell sharply in April, according to the agency.")
+    assert (q["text"], q["speaker"]) == ("Prices rose in March and fell sharply in April", "the agency")
+    quotes = quotes_of(nlp, "The mayor wrote to the company's chief executive, threatening a lawsuit, according to "
+                            "a copy of the letter.")
+    assert any(q["text"].startswith("The mayor wrote") and q["cue"] == "according to" for q in quotes)
+
 def test_reportedly_attributes_to_no_one(nlp):
     (q,) = quotes_of(nlp, "The FBI is reportedly making arrangements to interview the former secretary.")
     assert q["speaker"] is None and q["cue"] == "reportedly" and q["text"].startswith("The FBI is reportedly making")

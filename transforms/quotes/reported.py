@@ -525,6 +525,12 @@ def _poll_in(prep: Token) -> Candidate | None:
 
 def _adjunct_source(cue: Token, pobj: Token, cue_text: str, construction: str) -> Candidate | None:
     clause = cue.head
+    # 'The mayor wrote to the firm, threatening a lawsuit, according to a copy of the letter': the source
+    # vouches for the whole clause, not only for the participle or the second verb it hangs on
+    while (clause.dep_ in ("conj", "advcl", "xcomp") and clause.head.i < clause.i and clause.head.dep_ in VERBAL
+           and not any(c.dep_ in SUBJECTS for c in clause.children)
+           and (clause.dep_ == "conj" or clause.lower_.endswith("ing"))):
+        clause = clause.head
     skip = set(t.i for t in cue.subtree)
     content = [t for t in clause.subtree if t.i not in skip]
     # "Y, according to X, who ..." or "Y, sources said, according to X": keep the side with the clause
