@@ -33,6 +33,9 @@ but not acknowledged are processed again (at-least-once); the next run counts th
 (`redelivered_written`, see crashed_copies) and, for --dedup_horizon_seconds after it starts, leaves out
 every row a crashed run already published (`crash_copies_removed`; DropCrashCopies in
 pipeline/streaming.py), so the tables hold each message's rows once.
+
+AnnotatePool (opt-in, LOCAL_NLP_HELPERS=N) spreads the annotate step's spaCy work over N helper processes,
+since that runner runs one bundle at a time on one thread; see its docstring and docs/performance.md.
 """
 
 from __future__ import annotations
@@ -531,3 +534,223 @@ class LocalPubSub:
         """Copies waiting for their outcome plus messages accounted for but not acknowledged yet."""
         return self.ledger.unacknowledged()
 
+
+
+# -- spreading the spaCy work over the machine's cores (local runner only) -------------------------------------
+
+ANNOTATE_RESULT_TIMEOUT_SECONDS = 300.0  # a helper that takes longer is given up on; its share is done here
+ANNOTATE_MAX_HELPERS = 7
+
+
+def annotate_helpers_default() -> int:
+    """Helper processes beside the runner's own thread: LOCAL_NLP_HELPERS in the environment, else none.
+
+    Off by default because on the 2-vCPU development host two spaCy processes together get one CPU's worth of
+    work done (each runs at half speed: docs/performance.md), so helpers gained nothing there and cost a model's
+    memory each. On a machine with cores to spare, LOCAL_NLP_HELPERS=<cores - 1> spreads the work."""
+    forced = os.environ.get("LOCAL_NLP_HELPERS", "").strip()
+    return min(ANNOTATE_MAX_HELPERS, int(forced)) if forced.isdigit() else 0
+
+
+class _Helper:
+    """One helper process: a fresh interpreter (not a fork: the driver has gRPC threads) running annotate_helper(),
+    talking pickled messages over its stdin/stdout. It is in the driver's process group, so a SIGKILL of the
+    run's group takes it too, and it exits when its stdin closes."""
+
+    def __init__(self, params: dict[str, Any]):
+        import pickle
+        import subprocess
+        from multiprocessing.connection import Connection
+
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+        self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-c", "from pipeline.local_pubsub import annotate_helper; annotate_helper()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True)
+        self._send = Connection(os.dup(self.proc.stdin.fileno()), readable=False)
+        self._recv = Connection(os.dup(self.proc.stdout.fileno()), writable=False)
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+        self._send.send_bytes(pickle.dumps(params))
+        self.ready = False
+        self.broken = False
+
+    def is_ready(self) -> bool:
+        """True once the helper has loaded the model (it says so once); never blocks."""
+        if not self.ready and not self.broken:
+            try:
+                if self._recv.poll(0):
+                    kind, _ = self._recv.recv()
+                    self.ready = kind == "ready"
+                    self.broken = not self.ready
+            except (EOFError, OSError):
+                self.broken = True
+        return self.ready and not self.broken
+
+    def submit(self, rows: list) -> None:
+        self._send.send(rows)
+
+    def result(self, timeout: float) -> list:
+        if not self._recv.poll(timeout):
+            raise TimeoutError(f"no answer in {timeout:.0f}s")
+        kind, value = self._recv.recv()
+        if kind != "ok":
+            raise RuntimeError(value)
+        return value
+
+    def close(self) -> None:
+        import subprocess
+
+        for conn in (self._send, self._recv):
+            with contextlib.suppress(OSError):
+                conn.close()
+        try:
+            self.proc.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=3)
+
+
+def annotate_helper() -> None:
+    """A helper process's loop: load the model as AnnotateArticles does, then annotate the chunks it is sent."""
+    import pickle
+    from multiprocessing.connection import Connection
+
+    out_fd = os.dup(1)
+    os.dup2(2, 1)  # stray prints go to stderr, never into the answers
+    recv, send = Connection(0, writable=False), Connection(out_fd, readable=False)
+    logging.basicConfig(level=logging.WARNING)
+    from transforms.beam_steps import AnnotateArticles
+
+    try:
+        dofn = AnnotateArticles(**pickle.loads(recv.recv_bytes()))
+        dofn.setup()
+    except Exception as exc:  # noqa: BLE001 - the driver annotates everything itself then
+        send.send(("error", f"{type(exc).__name__}: {exc}"))
+        return
+    send.send(("ready", None))
+    while True:
+        try:
+            rows = recv.recv()
+        except (EOFError, OSError):
+            return  # the driver closed its end, or is gone
+        try:
+            send.send(("ok", list(dofn.annotate(rows))))
+        except Exception as exc:  # noqa: BLE001 - the driver redoes this chunk itself
+            send.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+class AnnotatePool:
+    """Local runner only: spreads each batch of the annotate step over helper processes and the runner's thread.
+
+    Beam 2.77's BundleBasedDirectRunner runs one bundle at a time on one thread, so however many cores the
+    machine has, spaCy (about 80% of a streaming run's time, measured) runs on one. With this pool installed
+    (transforms.beam_steps.ANNOTATE_OFFLOAD), AnnotateArticles.process splits its batch: one chunk per ready
+    helper, sent to it, and one annotated on the runner's thread meanwhile; then the outputs, the same rows as
+    without the pool. A helper that is still loading the model is skipped; one that fails or does not answer
+    within ANNOTATE_RESULT_TIMEOUT_SECONDS is dropped and its chunk annotated on the runner's thread, so the
+    pool can only slow a batch, never lose or stall it. Dataflow runs one SDK process per core and never
+    installs this. Opt-in (annotate_helpers_default): it gave no gain on the 2-vCPU host it was measured on.
+    """
+
+    def __init__(self, helpers: int | None = None):
+        self.helpers_wanted = annotate_helpers_default() if helpers is None else helpers
+        self.helpers: list[_Helper] = []
+        self._lock = threading.Lock()
+        self._params: dict[str, Any] | None = None
+        self.installed = False
+        self.batches_spread = 0
+        self.max_share = 1 / (self.helpers_wanted + 1) if self.helpers_wanted else 1.0
+        self.own_share = self.max_share  # an equal share to start with; see _balance
+
+    def install(self, params: dict[str, Any]) -> None:
+        """Start the helpers (they load the model while the pipeline starts) and hook the annotate step.
+        params: AnnotateArticles' constructor arguments, as the graph builds them."""
+        if self.helpers_wanted <= 0:
+            return
+        import transforms.beam_steps as steps
+
+        self._params = params
+        for _ in range(self.helpers_wanted):
+            try:
+                self.helpers.append(_Helper(params))
+            except OSError as exc:
+                LOG.warning("could not start a spaCy helper process: %s", exc)
+        steps.ANNOTATE_OFFLOAD = self.offload
+        self.installed = True
+
+    def uninstall(self) -> None:
+        import transforms.beam_steps as steps
+
+        if self.offload == steps.ANNOTATE_OFFLOAD:
+            steps.ANNOTATE_OFFLOAD = None
+        # Not under the lock: a batch in flight finds its helper gone and annotates that share itself.
+        helpers, self.helpers = self.helpers, []
+        for helper in helpers:
+            helper.close()
+
+    def _drop(self, helper: _Helper, exc: Exception) -> None:
+        LOG.warning("a spaCy helper process failed (%s: %s); the runner annotates its share", type(exc).__name__, exc)
+        helper.broken = True
+        with contextlib.suppress(ValueError):
+            self.helpers.remove(helper)
+        threading.Thread(target=helper.close, name="annotate-helper-close", daemon=True).start()
+
+    def _split(self, batch: list, helpers: int) -> tuple[list, list[list]]:
+        """The runner thread's chunk (its share of the batch: it also runs every other step, and may share its
+        core with them), then one chunk per helper."""
+        mine = min(len(batch), max(1, round(len(batch) * self.own_share)))
+        rest = batch[mine:]
+        size = -(-len(rest) // helpers) if rest else 0
+        return batch[:mine], [rest[k * size:(k + 1) * size] for k in range(helpers)]
+
+    def _balance(self, mine: int, mine_seconds: float, waited: float) -> None:
+        """Moves the runner thread's share so that its chunk and the helpers' end together: waiting for the
+        helpers means it could take more; helpers already done when it ends mean it should take less."""
+        if mine_seconds <= 0:
+            return
+        step = 0.05
+        if waited > 0.1 * mine_seconds:
+            self.own_share = min(self.max_share, self.own_share + step)
+        elif waited < 0.01 * mine_seconds:
+            self.own_share = max(0.1, self.own_share - step)
+
+    def offload(self, dofn, batch: list) -> list | None:
+        """The batch's outputs, computed by the ready helpers and this thread; None: annotate it all here."""
+        params = self._params or {}
+        if (len(batch) < 2 or dofn.model != params.get("model") or tuple(dofn.components) !=
+                tuple(params.get("components", ())) or dofn.row_lists != params.get("row_lists")):
+            return None
+        if not self._lock.acquire(blocking=False):
+            return None  # another thread of the runner is using the helpers
+        try:
+            ready = [h for h in self.helpers if h.is_ready()]
+            if not ready:
+                return None
+            mine, theirs = self._split(batch, len(ready))
+            sent = []
+            for helper, chunk in zip(ready, theirs, strict=True):
+                try:
+                    if chunk:
+                        helper.submit(chunk)
+                        sent.append((helper, chunk))
+                except OSError as exc:
+                    self._drop(helper, exc)
+                    mine = mine + chunk
+            started = time.perf_counter()
+            outputs = list(dofn.annotate(mine))
+            mine_seconds = time.perf_counter() - started
+            waited = 0.0
+            for helper, chunk in sent:
+                try:
+                    started = time.perf_counter()
+                    outputs.extend(helper.result(ANNOTATE_RESULT_TIMEOUT_SECONDS))
+                    waited += time.perf_counter() - started
+                except Exception as exc:  # noqa: BLE001 - the chunk is annotated here instead
+                    self._drop(helper, exc)
+                    outputs.extend(dofn.annotate(chunk))
+            self.batches_spread += 1
+            self._balance(len(mine), mine_seconds, waited)
+            return outputs
+        finally:
+            self._lock.release()

@@ -416,7 +416,7 @@ def run_streaming(options, settings: StreamingSettings, config: GraphConfig, pro
         p.run()
         print(f"streaming job submitted to {runner}; it runs until drained or cancelled there")
         return 0
-    from pipeline.local_pubsub import LocalPubSub, LocalPubSubError, check_beam_version, crashed_copies
+    from pipeline.local_pubsub import AnnotatePool, LocalPubSub, LocalPubSubError, check_beam_version, crashed_copies
 
     problem = check_beam_version()
     if problem:
@@ -427,6 +427,8 @@ def run_streaming(options, settings: StreamingSettings, config: GraphConfig, pro
     stopper = _Stopper()
     run_key = settings.run_id.split("-", 1)[1]
     cancel: threading.Thread | None = None
+    # spaCy over the machine's cores (opt-in: LOCAL_NLP_HELPERS): the local runner runs one bundle at a time
+    pool = AnnotatePool()
     crashed = crashed_copies(settings.output, run_key, settings.run_id, settings.dedup_horizon_seconds)
     adapter = LocalPubSub(settings.source, settings.run_id, settled_steps=tuple(EMITTED_STEPS.values()),
                           written_before=crashed["messages"])
@@ -438,10 +440,14 @@ def run_streaming(options, settings: StreamingSettings, config: GraphConfig, pro
         except LocalPubSubError as exc:
             print(exc, file=sys.stderr)
             return 2
+        pool.install({"model": config.model, "components": tuple(config.components),
+                      "batch_size": config.nlp_batch_size, "max_nlp_chars": config.max_nlp_chars,
+                      "row_lists": False})
         stopper.install()
         result = p.run()
         print(f"streaming run {settings.run_id}: reading {settings.source} -> {settings.output} "
-              f"({settings.window_seconds}s windows); SIGTERM or Ctrl-C to stop", file=sys.stderr, flush=True)
+              f"({settings.window_seconds}s windows, spaCy on {1 + len(pool.helpers)} process(es)); SIGTERM or "
+              "Ctrl-C to stop", file=sys.stderr, flush=True)
         failed, error = threading.Event(), []
 
         def watch() -> None:
@@ -490,6 +496,7 @@ def run_streaming(options, settings: StreamingSettings, config: GraphConfig, pro
                        0 if left == 0 and unacked == 0 else 1)
     finally:
         stopper.uninstall()
+        pool.uninstall()
         if cancel is None or not cancel.is_alive():
             adapter.uninstall()  # Beam's reader back (it acks on pull: only once the runner has stopped)
         else:

@@ -84,6 +84,13 @@ class CleanArticle(beam.DoFn):
         yield row
 
 
+# Set only by the local streaming runner's adapter (pipeline/local_pubsub.py, AnnotatePool): a function
+# (dofn, batch) -> the batch's outputs, or None to annotate here. Beam 2.77's local runner runs one bundle at
+# a time on one thread, so the adapter spreads a batch's spaCy work over helper processes. Never set on
+# Dataflow, where each worker already runs one SDK process per core.
+ANNOTATE_OFFLOAD = None
+
+
 class AnnotateArticles(beam.DoFn):
     """Batches of cleaned articles -> articles, entities and quotes rows, one spaCy pass each.
 
@@ -121,6 +128,16 @@ class AnnotateArticles(beam.DoFn):
         gc.freeze()
 
     def process(self, batch: list[dict[str, Any]]):
+        offload = ANNOTATE_OFFLOAD
+        if offload is not None:  # only ever set by the local runner's adapter (pipeline/local_pubsub.py)
+            outputs = offload(self, batch)
+            if outputs is not None:
+                yield from outputs
+                return
+        yield from self.annotate(batch)
+
+    def annotate(self, batch: list[dict[str, Any]]):
+        """The outputs of one batch, computed here (process() may hand part of it to other processes)."""
         from transforms.annotate import docs_with_titles, rows_from_doc
         from transforms.nlp_model import exclusive_use
 
