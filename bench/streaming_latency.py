@@ -15,6 +15,11 @@ after the backlog and at the end. Last, the batch pipeline (`run --input` on a J
 backlog's articles) on the same machine, for its articles/s. Article bodies are the bundled
 samples/txt articles, each message made unique by an id and a reference sentence (else the dedup
 would drop them).
+
+    .venv/bin/python bench/streaming_latency.py --soak 20000 [--dedup_horizon_seconds 60]
+
+Soak instead: N short articles full of words never seen before, from a backlog; the pipeline's RSS when it
+is up, at every 10% of them visible and at the end (a flat line once the run is warm: nlp.memory_zone).
 """
 
 from __future__ import annotations
@@ -144,6 +149,70 @@ def batch_rate(articles: list[tuple[str, bytes]], work: Path) -> tuple[float, fl
     return len(articles) / seconds, seconds
 
 
+def soak(n: int, window_seconds: int, keep: bool, dedup_horizon_seconds: int | None = None) -> int:
+    """--soak N: N short articles, each with words never seen before (a long-running worker's vocabulary would
+    grow with every one without nlp.memory_zone), streamed from a backlog; the pipeline's RSS when it is up,
+    every 10% of the articles visible, and at the end."""
+    people = ["Ana Ruiz", "Tom Becker", "Li Wei", "Sara Nilsson", "Omar Haddad", "Grace Mensah"]
+    messages = []
+    for i in range(n):
+        person = people[i % len(people)]
+        text = (f"{person} opened the Vantrexo{i} bridge in Ulmbridge{i} on Monday.\n\n"
+                f"“The Quintavell{i} plan took years,” {person.split()[-1]} said.")
+        messages.append((f"soak-{i}", json.dumps({"id": f"soak-{i}", "title": f"Bridge {i}", "text": text}).encode()))
+    work = Path(tempfile.mkdtemp(prefix="stream-soak-"))
+    out = work / "out"
+    with pubsub_emulator():
+        topic, sub = create_topic_and_subscription("news-soak", "articles", "articles-soak")
+        t0 = time.time()
+        publish_at_rate(topic, messages, None)
+        print(f"soak: {n} short articles published in {time.time() - t0:.1f}s", flush=True)
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        log = (work / "pipeline.log").open("w")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipeline", "run", "--input_subscription", sub, "--output", str(out),
+             "--streaming", "--window_seconds", str(window_seconds),
+             *([f"--dedup_horizon_seconds={dedup_horizon_seconds}"] if dedup_horizon_seconds else [])],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+        try:
+            while "streaming run" not in (work / "pipeline.log").read_text():
+                if proc.poll() is not None:
+                    print((work / "pipeline.log").read_text()[-3000:], file=sys.stderr)
+                    return 1
+                time.sleep(0.2)
+            up = time.time()
+            print(f"soak: pipeline up, RSS {rss_mib(proc.pid):.0f} MiB", flush=True)
+            watcher = Visibility(out)
+            watcher.thread.start()
+            step = max(1, n // 10)
+            next_mark = step
+            while len(watcher.visible_at) < n:
+                if proc.poll() is not None:
+                    print("soak: the pipeline exited early", file=sys.stderr)
+                    return 1
+                if len(watcher.visible_at) >= next_mark:
+                    seen = len(watcher.visible_at)
+                    print(f"soak: {seen} visible after {time.time() - up:.0f}s "
+                          f"({seen / (time.time() - up):.1f}/s), RSS {rss_mib(proc.pid):.0f} MiB", flush=True)
+                    next_mark += step
+                time.sleep(1)
+            print(f"soak: all {n} visible after {time.time() - up:.0f}s, RSS at the end {rss_mib(proc.pid):.0f} MiB",
+                  flush=True)
+            proc.send_signal(signal.SIGTERM)
+            code = proc.wait(timeout=300)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            log.close()
+    print("\n".join(line for line in (work / "pipeline.log").read_text().splitlines() if line.startswith("run ")))
+    if not keep:
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
+    return code
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backlog", type=int, default=2000, help="Messages waiting before the pipeline starts.")
@@ -153,7 +222,14 @@ def main() -> int:
     parser.add_argument("--no_batch", action="store_true", help="Skip the batch comparison.")
     parser.add_argument("--samples", default=str(ROOT / "samples" / "txt"), help="Folder of .txt articles.")
     parser.add_argument("--keep", action="store_true", help="Keep the output folder and the pipeline log.")
+    parser.add_argument("--soak", type=int, default=0, metavar="N",
+                        help="Instead: stream N short articles full of new words and print the pipeline's RSS when "
+                             "it is up, at every 10%% and at the end (issue 17: 20000 should show flat RSS).")
+    parser.add_argument("--dedup_horizon_seconds", type=int, default=None,
+                        help="--soak: the pipeline's dedup horizon (its state holds two keys per article that long).")
     args = parser.parse_args()
+    if args.soak:
+        return soak(args.soak, args.window_seconds, args.keep, args.dedup_horizon_seconds)
 
     bodies = sample_articles(Path(args.samples))
     if not bodies:
