@@ -99,6 +99,7 @@ CASES = [
      "the night and ended.", "The council approved the budget on Monday after a long debate that lasted well into "
      "the night and ended.", None),
     ("crlf-paragraphs", f"{BODY}\r\n\r\n{MORE}", f"{BODY}\n\n{MORE}", None),
+    ("shortcode-tags", f'[caption id="a1" width="300"]{BODY}[/caption]\n\n[embed]{MORE}', f"{BODY}\n\n{MORE}", None),
 ]
 
 
@@ -114,6 +115,7 @@ KEEP = [
     ("keep-time-sentence", "At 10:30 on 5 May 2019 the bridge was closed."),
     ("keep-email-in-sentence", "Readers can send tips to tips@example.com, the editor said."),
     ("keep-recipe-brackets", "Asparagus and Eggs [1 cup asparagus, 2 poached eggs]"),
+    ("keep-editorial-insertion", "“It was on my list [or] on top of it, and [sic] the mayor knew it,” he said."),
     ("keep-comment-sentence", "The minister declined to comment on the leaked memo."),
     ("keep-tweet-signature", "— The Nigerian Senate (@NGRSenate) October 9, 2018"),
 ]

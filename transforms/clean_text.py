@@ -138,7 +138,13 @@ _NOISE_BY_CATEGORY = {
 _HEADERS = re.compile(rf"^\s*\[?(?:{_RELATED_HEAD}|{_TAG_HEAD})\s*(\.\.\.|…|:|»|>)?\s*\]?\s*$", re.I)
 _TIME = re.compile(r"\b\d{1,2}[:h]\d{2}\b")
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
-_SHORTCODE = re.compile(r"\[/?[a-z_]+(?:\s+[a-z_-]+=\S+)*\]")
+# CMS shortcodes left in scraped text: a closing tag ("[/caption]"), a tag with attributes ('[gallery ids="1,2"]'),
+# or a bare tag of a known shortcode name. Not any bracketed word: editors' insertions inside quotes ("my list
+# [or] on top of it", "[sic]") are part of what the article says.
+_SHORTCODE_NAMES = ("caption|embed|gallery|video|audio|playlist|youtube|vimeo|tweet|twitter|instagram|facebook"
+                    "|soundcloud|iframe|ad|ads|advert|advertisement|related|pullquote|image|img|photo|slideshow"
+                    "|newsletter|subscribe|poll|infobox|toc|more")
+_SHORTCODE = re.compile(rf"\[/[a-z_]+\]|\[[a-z_]+(?:\s+[a-z_-]+=\S+)+\]|\[(?:{_SHORTCODE_NAMES})\]")
 _BULLET = re.compile(r"^\s*[-•*·▪►]\s+")
 _LIST_ITEM = re.compile(r"^\s*[-•*·▪►]\s+.{1,160}$|^.{1,160}\[[A-Z ]{2,20}\]\W*$")
 _INLINE_SHARE = re.compile(r"\s*(click to tweet|tweet this)\s*$", re.I)
