@@ -19,7 +19,7 @@ would drop them).
     .venv/bin/python bench/streaming_latency.py --soak 20000 [--dedup_horizon_seconds 60]
 
 Soak instead: N short articles full of words never seen before, from a backlog; the pipeline's RSS when it
-is up, at every 10% of them visible and at the end (a flat line once the run is warm: nlp.memory_zone).
+is up, at every 10% of them visible and at the end (issue 17 asks for a flat line; see docs/performance.md).
 """
 
 from __future__ import annotations
