@@ -477,6 +477,16 @@ def test_nouns_of_speech_acts_take_their_prepositional_content(nlp):
     assert quotes_of(nlp, "The attack on the convoy killed three soldiers.") == []
 
 
+def test_attitude_expressed_about_something_is_part_of_the_cue(nlp):
+    (q,) = quotes_of(nlp, "Union members on the group's Facebook page overwhelmingly express support for Sanders.")
+    assert (q["text"], q["speaker"], q["cue"]) == ("Sanders", "Union members on the group's Facebook page",
+                                                   "express support for")
+    (q,) = quotes_of(nlp, "Several council members have expressed deep doubts about the policy.")
+    assert (q["text"], q["cue"]) == ("the policy", "expressed doubts about")
+    (q,) = quotes_of(nlp, "The mayor expressed her views in a statement on Friday.")
+    assert q["text"] == "her views"
+
+
 def test_explain_and_deny_take_an_object(nlp):
     (q,) = quotes_of(nlp, "The actor explained the similarities between him and his character.")
     assert (q["text"], q["speaker"], q["cue"]) == ("the similarities between him and his character", "The actor",

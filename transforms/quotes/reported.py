@@ -80,6 +80,11 @@ PUT = {"put", "puts", "putting"}
 _TRIGGERS = frozenset().union(("according", "in", "clear"), PUT, STANCE_WORDS, CLAIM_NOUNS, INTENT_NOUNS, HEARSAY,
                               CUE_LEMMA)
 MIN_REPORTED_WORDS = 1
+# Verbs that voice an attitude about something ("expressed concern about ...") and the prepositions that
+# introduce what it is about ("show" and "offer" do not: "a poll shows a bump for Clinton", "offered help to
+# students").
+ATTITUDE_VERBS = {"express"}
+ATTITUDE_PREPS = {"about", "for", "of", "on", "with", "over", "to", "toward", "towards", "against", "regarding"}
 
 
 def reported_candidate(tok: Token) -> Candidate | None:
@@ -378,6 +383,11 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
                     return list(clause.subtree), extra + [c], "prep"
     if lemma in OBJECT and lemma not in ADDRESSEE:
         objs = [c for c in kids if c.dep_ == "dobj" and c.i > cue.i]
+        about = _attitude(objs[0], lemma) if objs else None
+        if about is not None:
+            # 'Republicans are expressing concern about the nominee', 'expressed support for Sanders': the
+            # attitude is part of the cue, what it is about is the content
+            return object_phrase(cue, about[2]), extra + [about[0], about[1]], "prep"
         if objs:
             return object_phrase(cue, objs[0]), extra, "object"
         oprds = [c for c in kids if c.dep_ == "oprd" and c.i > cue.i]
@@ -443,6 +453,19 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
                                                  for t in rest):
             return list(cue.doc[cue.sent.start : comma.i]), extra, "clause-before"
     return None
+
+
+def _attitude(noun: Token, lemma: str) -> tuple[Token, Token, Token] | None:
+    """(noun, preposition, its object) of an attitude voiced about something: 'expressed support for
+    Sanders', 'have expressed discomfort with the nominee' (not a statement or an event: 'expressed his views
+    in a statement on the vote' keeps its object)."""
+    if lemma not in ATTITUDE_VERBS or noun.lower_ in STATEMENT_NOUNS or noun.ent_type_:
+        return None
+    prep = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ in ATTITUDE_PREPS and c.i > noun.i), None)
+    obj = next((c for c in prep.children if c.dep_ in ("pobj", "pcomp")), None) if prep is not None else None
+    if obj is None or any(t.i > noun.i and t.i < prep.i and t.dep_ in ("acl", "relcl") for t in noun.subtree):
+        return None
+    return noun, prep, obj
 
 
 def _regarded_as(cue: Token) -> Token | None:
