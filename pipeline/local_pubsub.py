@@ -11,6 +11,9 @@ local runner). The DirectRunner's reader (_PubSubReadEvaluator._read_from_pubsub
     DirectRunner runs one bundle at a time), so every other step waits meanwhile; and it has no way
     to stop pulling for a drain.
 
+It also makes the DirectRunner forget keys whose state is empty (prune_empty_keyed_states): it keeps
+them for ever, so a stream's memory and its timer scans grew with every article.
+
 LocalPubSub replaces that one method (checked against the Beam version it was written for, at
 start-up) with a hand-over from a pull thread of its own (the runner's read waits at most
 HANDOFF_WAIT_SECONDS, then moves the watermark as Beam's does). The pull thread:
@@ -113,6 +116,41 @@ def subscriber_client():
     channel = grpc.insecure_channel(host, options=[("grpc.max_receive_message_length", -1),
                                                    ("grpc.max_send_message_length", -1)])
     return pubsub_v1.SubscriberClient(transport=SubscriberGrpcTransport(channel=channel))
+
+
+def _empty_keyed_state(state: Any) -> bool:
+    """A DirectRunner keyed state (trigger.InMemoryUnmergedState) that holds no timer, state or global state."""
+    # Cleared list state is an empty list (reading a state leaves one too); any other value is kept.
+    return (not any(state.timers.values()) and not state.global_state
+            and all(isinstance(values, list) and not values
+                    for tagged in state.state.values() for values in tagged.values()))
+
+
+def prune_empty_keyed_states():
+    """Make the DirectRunner forget keys whose state is empty; returns the undo.
+
+    Why: the 2.77 DirectRunner keeps one state object per key per stateful step or GroupByKey for ever, also
+    once its state is cleared and its timers have fired (evaluation_context.DirectStepContext recreates a
+    missing one on demand), and scans every one of them each time it looks for due timers
+    (watermark_manager._TransformWatermarks.extract_transform_timers). A stream sees new keys all the time
+    (article ids, content hashes, near-copy bands, windows): memory grew about 5 KB per article and the scan
+    grew with it. Empty ones are dropped under the same lock, just before that scan."""
+    from apache_beam.runners.direct.watermark_manager import _TransformWatermarks as watermarks
+
+    original = watermarks.extract_transform_timers
+
+    def extract_transform_timers(self):
+        with self._lock:
+            for key in [k for k, state in self._keyed_states.items() if _empty_keyed_state(state)]:
+                del self._keyed_states[key]
+        return original(self)
+
+    watermarks.extract_transform_timers = extract_transform_timers
+
+    def undo() -> None:
+        watermarks.extract_transform_timers = original
+
+    return undo
 
 
 class AckLedger:
@@ -285,6 +323,7 @@ class LocalPubSub:
         self._sub_name: str | None = None
         self._backoff = 0.0
         self._threads: list[threading.Thread] = []
+        self._unprune: Any = None
         self.acked = 0
         self._uninstalled = False
 
@@ -311,6 +350,7 @@ class LocalPubSub:
 
         self._evaluator, self._original = evaluator, original
         evaluator._read_from_pubsub = read_from_pubsub
+        self._unprune = prune_empty_keyed_states()
         listen(self.run_id, self.ledger.event)
         for name, target in (("pubsub-acks", self._ack_loop), ("pubsub-leases", self._lease_loop)):
             thread = threading.Thread(target=target, name=name, daemon=True)
@@ -338,6 +378,9 @@ class LocalPubSub:
         if self._original is not None:
             self._evaluator._read_from_pubsub = self._original
             self._original = None
+        if self._unprune is not None:
+            self._unprune()
+            self._unprune = None
         unlisten(self.run_id)
         if self._client is not None:
             with contextlib.suppress(Exception):  # already closed

@@ -156,3 +156,37 @@ def test_a_restart_leaves_out_the_rows_a_crashed_run_published(tmp_path):
     finally:
         unlisten(run)
         forget(run)
+
+
+def test_the_direct_runner_forgets_keys_whose_state_is_empty():
+    """Beam's DirectRunner keeps a state object per key for ever and scans them all for due timers; the
+    adapter drops the empty ones before each scan (a stream's memory grew ~5 KB per article without it)."""
+    from apache_beam.runners.direct.clock import RealClock
+    from apache_beam.runners.direct.evaluation_context import DirectUnmergedState
+    from apache_beam.runners.direct.watermark_manager import _TransformWatermarks
+    from apache_beam.transforms.timeutil import TimeDomain
+    from apache_beam.transforms.trigger import _ListStateTag, _ReadModifyWriteStateTag
+    from apache_beam.transforms.window import GlobalWindow
+    from apache_beam.utils.timestamp import Timestamp
+
+    window, kept = GlobalWindow(), _ListStateTag("kept")
+    cleared, holding, falsy, timed, fresh = (DirectUnmergedState() for _ in range(5))
+    cleared.add_state(window, kept, b"id-1")
+    cleared.clear_state(window, kept)
+    cleared.set_timer(window, "expiry", TimeDomain.WATERMARK, Timestamp(10))
+    cleared.clear_timer(window, "expiry", TimeDomain.WATERMARK)
+    cleared.get_state(window, kept)  # reading leaves an empty list behind
+    holding.add_state(window, kept, b"")
+    falsy.add_state(window, _ReadModifyWriteStateTag("count"), 0)
+    timed.set_timer(window, "expiry", TimeDomain.WATERMARK, Timestamp(10 ** 9))
+    states = {b"cleared": cleared, b"holding": holding, b"falsy": falsy, b"timed": timed, b"fresh": fresh}
+    watermarks = _TransformWatermarks(RealClock(), states, "step")
+    undo = lp.prune_empty_keyed_states()
+    try:
+        watermarks.extract_transform_timers()
+    finally:
+        undo()
+    assert set(states) == {b"holding", b"falsy", b"timed"}
+    states[b"fresh"] = DirectUnmergedState()
+    watermarks.extract_transform_timers()  # undone: Beam's own scan again, which keeps every key
+    assert b"fresh" in states
