@@ -487,6 +487,13 @@ def test_attitude_expressed_about_something_is_part_of_the_cue(nlp):
     assert q["text"] == "her views"
 
 
+def test_at_ends_an_object_content_only_before_an_event_or_a_time(nlp):
+    (q,) = quotes_of(nlp, "The union denounced the layoffs at the Oshawa plant.")
+    assert q["text"] == "the layoffs at the Oshawa plant"
+    (q,) = quotes_of(nlp, "She criticized the ruling at a rally in Toronto.")
+    assert q["text"] == "the ruling"
+
+
 def test_explain_and_deny_take_an_object(nlp):
     (q,) = quotes_of(nlp, "The actor explained the similarities between him and his character.")
     assert (q["text"], q["speaker"], q["cue"]) == ("the similarities between him and his character", "The actor",

@@ -23,8 +23,9 @@ SUBORDINATORS = {"as", "when", "because", "after", "before", "while", "since", "
 STATEMENT_NOUNS = {"statement", "statements", "letter", "tweet", "tweets", "post", "release", "memo", "email",
                    "interview", "speech", "remarks", "message", "ad", "video", "op-ed", "column", "report"}
 # Adjuncts that end the content of an object cue: "endorsed Cruz last week", "praised Boyle at a press
-# conference", "criticized Bill Clinton during a debate", "mentioned it in a speech on Monday".
-ADJUNCT_PREPS = {"during", "at", "after", "before", "since", "until", "amid", "despite", "throughout", "while"}
+# conference", "criticized Bill Clinton during a debate", "mentioned it in a speech on Monday". "at" ends it
+# only before an event or a time, like "in" and "on" ("denounced the layoffs at the Oshawa plant" keeps it).
+ADJUNCT_PREPS = {"during", "after", "before", "since", "until", "amid", "despite", "throughout", "while"}
 EVENT_NOUNS = STATEMENT_NOUNS | {"rally", "rallies", "debate", "conference", "event", "call", "hearing", "appearance",
                                  "show", "program", "broadcast", "briefing", "meeting", "visit", "stop", "radio",
                                  "television", "town", "campaign", "opening", "remarks", "address", "session",
