@@ -83,8 +83,7 @@ def _finish_run(plan: BatchPlan, staged_by_pass: list[list[str]], counts: dict[s
     done = join(output, run_record.record_path(plan.run_id))
     if FileSystems.exists(done):
         return run_record.read_record(done)
-    groups = staged_by_pass
-    everything = plan_adds([path for group in groups for path in group], staging, plan.run_id)
+    everything = plan_adds([path for group in staged_by_pass for path in group], staging, plan.run_id)
     replaced, removed_ids = replacement(output, staging, set(plan.replaces), plan.owners)
     # An article an earlier run published (from another file) is a duplicate, as within a run.
     replaced_days = [plan.partition_date] if plan.partition_date else []
@@ -96,25 +95,24 @@ def _finish_run(plan: BatchPlan, staged_by_pass: list[list[str]], counts: dict[s
     adds: dict[str, dict[str, str]] = {t: {} for t in TABLES}
     dropped, by_pass, clashes = {t: 0 for t in TABLES}, 0, 0
     kept_by_passes: dict[str, tuple[str, ...]] = {}
-    for group in groups:
+    for group in staged_by_pass:
         members = set(group)
         pass_adds = {t: {src: rel for src, rel in everything[t].items() if src in members} for t in TABLES}
-        for seen in (known, kept_by_passes):
-            gone, renamed = drop_known(pass_adds, seen)
-            clashes += renamed
-            for table in TABLES:
-                dropped[table] += gone[table]
-            by_pass += gone["articles"] if seen is kept_by_passes else 0
-        if len(groups) > 1:
-            remember_articles(kept_by_passes, pass_adds["articles"])
+        of_runs, clashes_with_runs = drop_known(pass_adds, known)
+        of_passes, clashes_with_passes = drop_known(pass_adds, kept_by_passes)
+        clashes += clashes_with_runs + clashes_with_passes
+        by_pass += of_passes["articles"]
         for table in TABLES:
+            dropped[table] += of_runs[table] + of_passes[table]
             adds[table].update(pass_adds[table])
+        if len(staged_by_pass) > 1:
+            remember_articles(kept_by_passes, pass_adds["articles"])
     counts = dict(counts)
     for table in ("articles", "entities", "quotes"):
         counts[table] = counts.get(table, 0) - dropped[table]
     counts["duplicates"] = counts.get("duplicates", 0) + dropped["articles"]
     counts["duplicates_of_earlier_runs"] = dropped["articles"] - by_pass
-    if len(groups) > 1:
+    if len(staged_by_pass) > 1:
         counts["duplicates_of_earlier_passes"] = by_pass
     counts["id_clashes"] = counts.get("id_clashes", 0) + clashes
     change = merge({t: TableChange(add=adds[t]) for t in TABLES}, replaced)
@@ -152,7 +150,7 @@ def record_base(plan: BatchPlan, config: GraphConfig) -> dict[str, Any]:
             "model": config.model, "components": list(config.components), "versions": run_record.versions()}
 
 
-def write_manifest(plan: BatchPlan, name: str = "inputs.jsonl") -> str:
+def write_manifest(plan: BatchPlan, name: str) -> str:
     """plan.files as a file under the run's staging folder (one JSON object per line); returns its path."""
     manifest = join(staging_root(plan.output, plan.run_id), name)
     write_bytes_atomic(manifest, "".join(json.dumps(f, sort_keys=True) + "\n" for f in plan.files).encode())

@@ -53,11 +53,13 @@ def add_stage_times(seconds: dict[str, float] | None, result: Any) -> dict[str, 
     runner reports none). Summed as the passes end: a run in hundreds of passes keeps no result objects."""
     from pipeline.run_record import stage_seconds
 
+    if seconds is None:
+        return None
     try:
         found = stage_seconds(result)
     except Exception:  # noqa: BLE001 - some runners do not report metrics; the run itself succeeded
         return None
-    out = dict(seconds or {})
+    out = dict(seconds)
     for name, value in found.items():
         out[name] = out.get(name, 0.0) + value
     return out
@@ -125,8 +127,8 @@ def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
     import apache_beam as beam
     from apache_beam.options.pipeline_options import StandardOptions
 
-    from pipeline.batch import build_batch
-    from pipeline.passes import read_summaries, summary_path
+    from pipeline.batch import build_batch, finish_run, record_base
+    from pipeline.passes import plan_passes, read_summaries, summary_path
     from pipeline.preflight_dataflow import refuse_unready_dataflow
     from pipeline.progress import Progress
     from pipeline.watchdog import WorkerWatchdog
@@ -141,7 +143,6 @@ def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
     config = graph_config(args)
     passes = [list(plan.files)]
     if local:  # Beam's local runner holds every stage's output in memory: large inputs run in passes
-        from pipeline.passes import plan_passes
         from pipeline.sources import count_lines
 
         passes = plan_passes(plan.files, args.records_per_pass,
@@ -176,14 +177,10 @@ def run_batch(args: argparse.Namespace, beam_args: list[str]) -> int:
             finally:
                 if watchdog:
                     watchdog.stop()
-            seconds = add_stage_times(seconds, result) if seconds is not None else None
-        if len(passes) > 1:
-            from pipeline.batch import finish_run, record_base, write_manifest
-
+            seconds = add_stage_times(seconds, result)
+        if len(passes) > 1:  # the run's one commit, here: plan.files (all passes) go to the ledger
             staged, counts = read_summaries(args.output, run_id, len(passes))
-            whole = dataclasses.replace(plan, manifest=write_manifest(plan), files=())
-            base = dict(record_base(plan, config), passes=len(passes))
-            finish_run(whole, staged, counts, base, started)
+            finish_run(plan, staged, counts, dict(record_base(plan, config), passes=len(passes)), started)
     except Exception as exc:  # noqa: BLE001 - one line for the user; the traceback at DEBUG
         LOG.debug("run failed", exc_info=True)
         print(f"run {run_id}: FAILED: {_first_line(exc)}; nothing of this run was published", file=sys.stderr)

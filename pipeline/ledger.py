@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 
 import pyarrow.parquet as pq
 
@@ -109,32 +109,30 @@ def replacement(root: str, staging: str, sources: set[str],
     return changes, removed_ids
 
 
-def known_article_ids(root: str, skip_partitions: Iterable[str] = ()) -> dict[str, set[str]]:
-    """article_id -> content hashes the articles table holds now, outside partitions being replaced."""
-    skip = {f"dt={day}/" for day in skip_partitions}
-    known: dict[str, set[str]] = {}
-    for rel, path in current_files(root, "articles").items():
-        if any(rel.startswith(s) for s in skip):
-            continue
+def article_keys(paths: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """(article_id, content_hash) of every row of these articles files, reading only those two columns."""
+    for path in paths:
         with FileSystems.open(path) as fh:
             data = pq.read_table(fh, columns=["article_id", "content_hash"])
-        for article_id, digest in zip(data.column("article_id").to_pylist(),
-                                      data.column("content_hash").to_pylist(), strict=True):
-            known.setdefault(article_id, set()).add(digest)
+        yield from zip(data.column("article_id").to_pylist(), data.column("content_hash").to_pylist(), strict=True)
+
+
+def known_article_ids(root: str, skip_partitions: Iterable[str] = ()) -> dict[str, tuple[str, ...]]:
+    """article_id -> content hashes the articles table holds now, outside partitions being replaced."""
+    skip = tuple(f"dt={day}/" for day in skip_partitions)
+    known: dict[str, tuple[str, ...]] = {}
+    remember_articles(known, [path for rel, path in current_files(root, "articles").items()
+                              if not rel.startswith(skip)])
     return known
 
 
-def remember_articles(known: dict[str, tuple[str, ...]], staged: Iterable[str]) -> None:
-    """Add the (article_id, content_hash) pairs of staged articles files to `known` (ids and hashes only;
+def remember_articles(known: dict[str, tuple[str, ...]], articles_files: Iterable[str]) -> None:
+    """Add the (article_id, content_hash) pairs of articles files to `known` (ids and hashes only;
     tuples, a quarter of a set's size: a run in passes may remember a million articles)."""
-    for path in staged:
-        with FileSystems.open(path) as fh:
-            data = pq.read_table(fh, columns=["article_id", "content_hash"])
-        for article_id, digest in zip(data.column("article_id").to_pylist(),
-                                      data.column("content_hash").to_pylist(), strict=True):
-            hashes = known.get(article_id, ())
-            if digest not in hashes:
-                known[article_id] = (*hashes, digest)
+    for article_id, digest in article_keys(articles_files):
+        hashes = known.get(article_id, ())
+        if digest not in hashes:
+            known[article_id] = (*hashes, digest)
 
 
 def drop_known(adds: dict[str, dict[str, str]], known: Mapping[str, Collection[str]]) -> tuple[dict[str, int], int]:
@@ -157,16 +155,12 @@ def drop_known(adds: dict[str, dict[str, str]], known: Mapping[str, Collection[s
         return dropped, 0
     gone: set[str] = set()
     renamed: dict[str, str] = {}
-    for staged in adds.get("articles", {}):
-        with FileSystems.open(staged) as fh:
-            data = pq.read_table(fh, columns=["article_id", "content_hash"])
-        for article_id, digest in zip(data.column("article_id").to_pylist(),
-                                      data.column("content_hash").to_pylist(), strict=True):
-            if article_id in known:
-                if digest in known[article_id]:
-                    gone.add(article_id)
-                else:
-                    renamed[article_id] = distinct_id(article_id, digest)
+    for article_id, digest in article_keys(adds.get("articles", {})):
+        if article_id in known:
+            if digest in known[article_id]:
+                gone.add(article_id)
+            else:
+                renamed[article_id] = distinct_id(article_id, digest)
     if not gone and not renamed:
         return dropped, 0
     gone_array = pa.array(sorted(gone), pa.string())
