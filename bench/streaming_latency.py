@@ -149,6 +149,27 @@ def batch_rate(articles: list[tuple[str, bytes]], work: Path) -> tuple[float, fl
     return len(articles) / seconds, seconds
 
 
+def start_stream(sub: str, out: Path, work: Path, window_seconds: int, *options: str):
+    """The streaming CLI on `sub` as a child process, its output in WORK/pipeline.log: (process, open log)."""
+    log = (work / "pipeline.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "run", "--input_subscription", sub, "--output", str(out),
+         "--streaming", "--window_seconds", str(window_seconds), *options],
+        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=log, stderr=subprocess.STDOUT, text=True)
+    return proc, log
+
+
+def wait_until_up(proc: subprocess.Popen, work: Path, timeout: float | None = None) -> bool:
+    """Wait for the run's start line; False (its log's tail printed) if it exits first or `timeout` passes."""
+    started = time.time()
+    while "streaming run" not in (work / "pipeline.log").read_text():
+        if proc.poll() is not None or (timeout is not None and time.time() - started > timeout):
+            print((work / "pipeline.log").read_text()[-3000:], file=sys.stderr)
+            return False
+        time.sleep(0.2)
+    return True
+
+
 def soak(n: int, window_seconds: int, keep: bool, dedup_horizon_seconds: int | None = None) -> int:
     """--soak N: N short articles, each with words never seen before (a long-running worker's vocabulary would
     grow with every one without nlp.memory_zone), streamed from a backlog; the pipeline's RSS when it is up,
@@ -167,19 +188,12 @@ def soak(n: int, window_seconds: int, keep: bool, dedup_horizon_seconds: int | N
         t0 = time.time()
         publish_at_rate(topic, messages, None)
         print(f"soak: {n} short articles published in {time.time() - t0:.1f}s", flush=True)
-        env = dict(os.environ, PYTHONPATH=str(ROOT))
-        log = (work / "pipeline.log").open("w")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pipeline", "run", "--input_subscription", sub, "--output", str(out),
-             "--streaming", "--window_seconds", str(window_seconds),
-             *([f"--dedup_horizon_seconds={dedup_horizon_seconds}"] if dedup_horizon_seconds else [])],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+        proc, log = start_stream(sub, out, work, window_seconds,
+                                 *([f"--dedup_horizon_seconds={dedup_horizon_seconds}"] if dedup_horizon_seconds
+                                   else []))
         try:
-            while "streaming run" not in (work / "pipeline.log").read_text():
-                if proc.poll() is not None:
-                    print((work / "pipeline.log").read_text()[-3000:], file=sys.stderr)
-                    return 1
-                time.sleep(0.2)
+            if not wait_until_up(proc, work):
+                return 1
             up = time.time()
             print(f"soak: pipeline up, RSS {rss_mib(proc.pid):.0f} MiB", flush=True)
             watcher = Visibility(out)
@@ -253,19 +267,11 @@ def main() -> int:
         t0 = time.time()
         publish_at_rate(topic, backlog, None)
         print(f"backlog: {len(backlog)} messages published in {time.time() - t0:.1f}s", flush=True)
-        env = dict(os.environ, PYTHONPATH=str(ROOT))
-        log = (work / "pipeline.log").open("w")
         started = time.time()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pipeline", "run", "--input_subscription", sub, "--output", str(out),
-             "--streaming", "--window_seconds", str(args.window_seconds)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+        proc, log = start_stream(sub, out, work, args.window_seconds)
         try:
-            while "streaming run" not in (work / "pipeline.log").read_text():
-                if proc.poll() is not None or time.time() - started > 120:
-                    print((work / "pipeline.log").read_text()[-3000:], file=sys.stderr)
-                    return 1
-                time.sleep(0.2)
+            if not wait_until_up(proc, work, timeout=120):
+                return 1
             up = time.time()
             rss = {"up": rss_mib(proc.pid)}
             print(f"pipeline up in {up - started:.1f}s; window {args.window_seconds}s", flush=True)
