@@ -11,8 +11,9 @@ local runner). The DirectRunner's reader (_PubSubReadEvaluator._read_from_pubsub
     DirectRunner runs one bundle at a time), so every other step waits meanwhile; and it has no way
     to stop pulling for a drain.
 
-It also makes the DirectRunner forget keys whose state is empty (prune_empty_keyed_states): it keeps
-them for ever, so a stream's memory and its timer scans grew with every article.
+It also makes the DirectRunner forget keys whose state is empty, and the windows of a GroupByKey that have
+expired (or, in a Reshuffle, fired) (prune_empty_keyed_states): it keeps them for ever, so a stream's memory
+and its timer scans grew with every article.
 
 LocalPubSub replaces that one method (checked against the Beam version it was written for, at
 start-up) with a hand-over from a pull thread of its own (the runner's read waits at most
@@ -126,28 +127,103 @@ def _empty_keyed_state(state: Any) -> bool:
                     for tagged in state.state.values() for values in tagged.values()))
 
 
+# Beam 2.77's GeneralTriggerDriver (every GroupByKey of a stream on the DirectRunner) keeps a key's state per
+# window under numeric ids, mapped from the windows in this global state (trigger.MergeableStateAdapter), and
+# buffers a window's elements and its watermark hold under these tags of it.
+_WINDOW_IDS, _ELEMENTS, _HOLD = "window_ids", "elements", "watermark"
+
+
+def _grouping_policy(applied: Any) -> tuple[Any, bool] | None:
+    """(allowed lateness, output panes unread) of a GroupByKey's step, or None for any other step.
+
+    Only the DirectRunner's _StreamingGroupAlsoByWindow carries `windowing`. Beam's ReshufflePerKey groups by a
+    random key in the global window and gives its output the elements' own metadata back: the panes it
+    counts per key are never read."""
+    windowing = getattr(getattr(applied, "transform", None), "windowing", None)
+    if windowing is None:
+        return None
+    return windowing.allowed_lateness, "ReshufflePerKey/" in getattr(applied, "full_label", "")
+
+
+def _without_finished_windows(state: Any, watermark: Any, lateness: Any, panes_unread: bool) -> Any:
+    """A GroupByKey's keyed state less the windows nothing can need again; the same object if none, None if
+    nothing is left.
+
+    A window is finished when it holds no buffered elements, no timer and no watermark hold, and either it has
+    expired (the step's input watermark is past its end plus the allowed lateness: the trigger driver drops
+    anything that comes for it later, GeneralTriggerDriver.process_elements) or its panes are never read
+    (ReshufflePerKey). What is left of such a window is pane bookkeeping (index, is-late flags), which Beam's
+    Python trigger driver never clears ("TODO(robertwb): allowed lateness"): one state per key and window for
+    ever, i.e. per article for a GroupByKey keyed by article id."""
+    window_ids = state.global_state.get(_WINDOW_IDS)
+    if not window_ids:
+        return state
+    finished = []
+    for window, ids in window_ids.items():
+        if any(state.timers.get(i) for i in ids):
+            continue
+        tagged = [state.state.get(i) or {} for i in ids]
+        if any(t.get(_ELEMENTS) or t.get(_HOLD) for t in tagged):
+            continue
+        end = getattr(window, "end", None)
+        if panes_unread or (end is not None and watermark > end + lateness):
+            finished.append(window)
+    if not finished:
+        return state
+    if len(finished) == len(window_ids) and not any(state.timers.values()) and set(state.global_state) == {
+            _WINDOW_IDS}:
+        return None
+    trimmed = state.copy()  # never changed in place: the runner's thread may be copying it (copy-on-write)
+    kept = {w: list(ids) for w, ids in window_ids.items() if w not in finished}
+    for window in finished:
+        for i in window_ids[window]:
+            trimmed.state.pop(i, None)
+            trimmed.timers.pop(i, None)
+    trimmed.global_state[_WINDOW_IDS] = kept
+    return trimmed
+
+
 def prune_empty_keyed_states():
-    """Make the DirectRunner forget keys whose state is empty; returns the undo.
+    """Make the DirectRunner forget keys whose state is empty, and windows of a GroupByKey that nothing can
+    need again; returns the undo.
 
     Why: the 2.77 DirectRunner keeps one state object per key per stateful step or GroupByKey for ever, also
     once its state is cleared and its timers have fired (evaluation_context.DirectStepContext recreates a
     missing one on demand), and scans every one of them each time it looks for due timers
     (watermark_manager._TransformWatermarks.extract_transform_timers). A stream sees new keys all the time
     (article ids, content hashes, near-copy bands, windows): memory grew about 5 KB per article and the scan
-    grew with it. Empty ones are dropped under the same lock, just before that scan."""
+    grew with it. Empty ones are dropped under the same lock, just before that scan. A GroupByKey's state is
+    never empty, though: its trigger driver keeps each window's pane counters (see _without_finished_windows),
+    so its windows are dropped once they have expired, as other runners do, and at once for Beam's Reshuffle
+    (a random key per element, in the global window, which never expires: the streaming graph's "Spread work"
+    step alone grew by one state per article). Each step's windowing is read when the runner builds its
+    watermarks (so this is installed before the pipeline runs)."""
     from apache_beam.runners.direct.watermark_manager import _TransformWatermarks as watermarks
 
     original = watermarks.extract_transform_timers
+    original_init = watermarks.__init__
+
+    def __init__(self, clock, keyed_states, transform):
+        original_init(self, clock, keyed_states, transform)
+        self._grouping_policy = _grouping_policy(transform)
 
     def extract_transform_timers(self):
+        policy = getattr(self, "_grouping_policy", None)
         with self._lock:
-            for key in [k for k, state in self._keyed_states.items() if _empty_keyed_state(state)]:
-                del self._keyed_states[key]
+            for key, state in list(self._keyed_states.items()):
+                if policy is not None:
+                    state = _without_finished_windows(state, self._input_watermark, *policy)
+                    if state is not None and state is not self._keyed_states[key]:
+                        self._keyed_states[key] = state
+                if state is None or _empty_keyed_state(state):
+                    del self._keyed_states[key]
         return original(self)
 
+    watermarks.__init__ = __init__
     watermarks.extract_transform_timers = extract_transform_timers
 
     def undo() -> None:
+        watermarks.__init__ = original_init
         watermarks.extract_transform_timers = original
 
     return undo

@@ -190,3 +190,75 @@ def test_the_direct_runner_forgets_keys_whose_state_is_empty():
     states[b"fresh"] = DirectUnmergedState()
     watermarks.extract_transform_timers()  # undone: Beam's own scan again, which keeps every key
     assert b"fresh" in states
+
+
+def test_a_groupbykeys_finished_windows_are_forgotten():
+    """Beam's trigger driver keeps the pane counters of every key and window of a GroupByKey for ever (a stream
+    grew by one state per article in its near-copy join and its Reshuffle). The adapter drops a window once it
+    has expired (the step's input watermark past its end plus the allowed lateness), or at once in a Reshuffle,
+    whose panes nobody reads; never one that still buffers elements, holds the watermark or waits on a timer.
+    So the states stay bounded however many keys the stream sees."""
+    from types import SimpleNamespace
+
+    from apache_beam.runners.direct.clock import RealClock
+    from apache_beam.runners.direct.evaluation_context import DirectUnmergedState
+    from apache_beam.runners.direct.watermark_manager import _TransformWatermarks
+    from apache_beam.transforms import trigger, window
+    from apache_beam.transforms.core import Windowing
+    from apache_beam.utils.timestamp import Duration, Timestamp
+    from apache_beam.utils.windowed_value import WindowedValue
+
+    fixed = Windowing(window.FixedWindows(5), triggerfn=trigger.AfterWatermark(late=trigger.AfterCount(1)),
+                      accumulation_mode=trigger.AccumulationMode.DISCARDING, allowed_lateness=Duration(seconds=60))
+    reshuffle = Windowing(window.GlobalWindows(), triggerfn=trigger.Always(),
+                          accumulation_mode=trigger.AccumulationMode.DISCARDING)
+
+    def grouped(windowing, *elements: tuple[float, float]) -> DirectUnmergedState:
+        """A key's state after the trigger driver took each (timestamp, watermark) element."""
+        driver, state = trigger.create_trigger_driver(windowing, clock=RealClock()), DirectUnmergedState()
+        for ts, watermark in elements:
+            wv = WindowedValue("row", Timestamp(ts), windowing.windowfn.assign(
+                window.WindowFn.AssignContext(Timestamp(ts))))
+            list(driver.process_elements(state, [wv], Timestamp(watermark), Timestamp(watermark)))
+        return state
+
+    def step(windowing, label: str) -> SimpleNamespace:
+        return SimpleNamespace(transform=SimpleNamespace(windowing=windowing), full_label=label)
+
+    undo = lp.prune_empty_keyed_states()
+    try:
+        states = {b"fired": grouped(fixed, (1, 10)),  # window [0, 5), fired once the watermark passed its end
+                  b"buffered": grouped(fixed, (101, 100)),  # window [100, 105): the watermark has not passed it
+                  b"two windows": grouped(fixed, (1, 10), (201, 210))}
+        assert all(s.global_state for s in states.values())  # pane counters: never "empty"
+        join = _TransformWatermarks(RealClock(), states, step(fixed, "Process/Near duplicates/Join/GroupByKey"))
+        join._input_watermark = Timestamp(64)  # window [0, 5) expires after 5 + 60
+        join.extract_transform_timers()
+        assert set(states) == {b"fired", b"buffered", b"two windows"}
+        join._input_watermark = Timestamp(66)
+        join.extract_transform_timers()
+        assert set(states) == {b"buffered", b"two windows"}
+        assert list(states[b"two windows"].global_state["window_ids"]) == [window.IntervalWindow(200, 205)]
+        join._input_watermark = Timestamp(10 ** 6)  # every window expired; the buffered one still holds its row
+        join.extract_transform_timers()
+        assert set(states) == {b"buffered"}
+
+        shuffled = {b"k1": grouped(reshuffle, (1, 10)), b"k2": grouped(reshuffle, (2, 10))}
+        spread = _TransformWatermarks(RealClock(), shuffled, step(reshuffle, "Spread work/Step/ReshufflePerKey/GBK"))
+        spread.extract_transform_timers()
+        assert shuffled == {}  # the global window never expires, but a Reshuffle's panes are never read
+
+        other = {b"k1": grouped(reshuffle, (1, 10))}  # the same state in any other global-window GroupByKey stays
+        _TransformWatermarks(RealClock(), other, step(reshuffle, "Group by partition")).extract_transform_timers()
+        assert set(other) == {b"k1"}
+
+        bounded: dict = {}  # a stream: 20 new keys every 5 s window, the watermark following
+        tw = _TransformWatermarks(RealClock(), bounded, step(fixed, "Join"))
+        for w in range(200):
+            for k in range(20):
+                bounded[f"{w}-{k}".encode()] = grouped(fixed, (w * 5 + 1, w * 5 + 6))
+            tw._input_watermark = Timestamp(w * 5 + 6)
+            tw.extract_transform_timers()
+        assert len(bounded) <= 20 * (60 // 5 + 2)  # the windows within the allowed lateness, not all 4,000 keys
+    finally:
+        undo()
