@@ -38,8 +38,9 @@ but not acknowledged are processed again (at-least-once); the next run counts th
 every row a crashed run already published (`crash_copies_removed`; DropCrashCopies in
 pipeline/streaming.py), so the tables hold each message's rows once.
 
-AnnotatePool (opt-in, LOCAL_NLP_HELPERS=N) spreads the annotate step's spaCy work over N helper processes,
-since that runner runs one bundle at a time on one thread; see its docstring and docs/performance.md.
+AnnotatePool spreads the annotate step's spaCy work over helper processes, one per core beyond the first
+(--direct_num_workers), since that runner runs one bundle at a time on one thread; see its docstring and
+docs/performance.md.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ LEASE_RENEW_SECONDS = 5
 ACK_EVERY_SECONDS = 0.5
 ACK_BATCH = 500  # ack ids per acknowledge / modify_ack_deadline request
 BACKOFF_FIRST_SECONDS, BACKOFF_MAX_SECONDS = 1.0, 30.0
+WINDOW_PRUNE_SECONDS = 5.0  # how often a GroupByKey's finished windows are looked for (prune_empty_keyed_states)
 
 # What the graph reports (pipeline/tally.py listeners), per table or outcome.
 ARTICLE_PUBLISHED = "article_published"  # keys: (source_uri, article_id) of rows in a published articles file
@@ -145,41 +147,38 @@ def _grouping_policy(applied: Any) -> tuple[Any, bool] | None:
     return windowing.allowed_lateness, "ReshufflePerKey/" in getattr(applied, "full_label", "")
 
 
-def _without_finished_windows(state: Any, watermark: Any, lateness: Any, panes_unread: bool) -> Any:
+def _without_finished_windows(state: Any, expired_before: int | None) -> Any:
     """A GroupByKey's keyed state less the windows nothing can need again; the same object if none, None if
     nothing is left.
 
-    A window is finished when it holds no buffered elements, no timer and no watermark hold, and either it has
-    expired (the step's input watermark is past its end plus the allowed lateness: the trigger driver drops
-    anything that comes for it later, GeneralTriggerDriver.process_elements) or its panes are never read
-    (ReshufflePerKey). What is left of such a window is pane bookkeeping (index, is-late flags), which Beam's
-    Python trigger driver never clears ("TODO(robertwb): allowed lateness"): one state per key and window for
-    ever, i.e. per article for a GroupByKey keyed by article id."""
+    A window is finished when it holds no buffered elements, no timer and no watermark hold, and it has expired
+    (it ends before `expired_before`, in micros: the step's input watermark less its allowed lateness; the trigger
+    driver drops anything that comes for it later, GeneralTriggerDriver.process_elements), or its panes are
+    never read (expired_before None: ReshufflePerKey). What is left of such a window is pane bookkeeping
+    (index, is-late flags), which Beam's Python trigger driver never clears ("TODO(robertwb): allowed
+    lateness"): one state per key and window for ever, i.e. per article for a GroupByKey keyed by article id."""
     window_ids = state.global_state.get(_WINDOW_IDS)
     if not window_ids:
         return state
     finished = []
     for window, ids in window_ids.items():
+        if expired_before is not None and not (hasattr(window, "end") and window.end.micros < expired_before):
+            continue
         if any(state.timers.get(i) for i in ids):
             continue
-        tagged = [state.state.get(i) or {} for i in ids]
-        if any(t.get(_ELEMENTS) or t.get(_HOLD) for t in tagged):
+        if any((tagged := state.state.get(i)) and (tagged.get(_ELEMENTS) or tagged.get(_HOLD)) for i in ids):
             continue
-        end = getattr(window, "end", None)
-        if panes_unread or (end is not None and watermark > end + lateness):
-            finished.append(window)
+        finished.append(window)
     if not finished:
         return state
-    if len(finished) == len(window_ids) and not any(state.timers.values()) and set(state.global_state) == {
-            _WINDOW_IDS}:
+    if len(finished) == len(window_ids) and not any(state.timers.values()) and len(state.global_state) == 1:
         return None
-    trimmed = state.copy()  # never changed in place: the runner's thread may be copying it (copy-on-write)
-    kept = {w: list(ids) for w, ids in window_ids.items() if w not in finished}
+    trimmed = state.copy()  # a copy, as the runner's own writes are (copy-on-write: DirectStepContext)
     for window in finished:
         for i in window_ids[window]:
             trimmed.state.pop(i, None)
             trimmed.timers.pop(i, None)
-    trimmed.global_state[_WINDOW_IDS] = kept
+    trimmed.global_state[_WINDOW_IDS] = {w: list(ids) for w, ids in window_ids.items() if w not in finished}
     return trimmed
 
 
@@ -210,13 +209,20 @@ def prune_empty_keyed_states():
     def extract_transform_timers(self):
         policy = getattr(self, "_grouping_policy", None)
         with self._lock:
-            for key, state in list(self._keyed_states.items()):
-                if policy is not None:
-                    state = _without_finished_windows(state, self._input_watermark, *policy)
-                    if state is not None and state is not self._keyed_states[key]:
-                        self._keyed_states[key] = state
-                if state is None or _empty_keyed_state(state):
-                    del self._keyed_states[key]
+            if policy is not None and time.monotonic() >= getattr(self, "_next_window_prune", 0.0):
+                # A pass over every key costs a few times Beam's own scan (~0.1 s for 20,000 keys): now and then is
+                # enough, windows expire after minutes.
+                self._next_window_prune = time.monotonic() + WINDOW_PRUNE_SECONDS
+                lateness, panes_unread = policy
+                expired_before = None if panes_unread else (self._input_watermark - lateness).micros
+                for key, state in list(self._keyed_states.items()):
+                    trimmed = _without_finished_windows(state, expired_before)
+                    if trimmed is None:
+                        del self._keyed_states[key]
+                    elif trimmed is not state:
+                        self._keyed_states[key] = trimmed
+            for key in [k for k, state in self._keyed_states.items() if _empty_keyed_state(state)]:
+                del self._keyed_states[key]
         return original(self)
 
     watermarks.__init__ = __init__
@@ -661,14 +667,14 @@ ANNOTATE_RESULT_TIMEOUT_SECONDS = 300.0  # a helper that takes longer is given u
 ANNOTATE_MAX_HELPERS = 7
 
 
-def annotate_helpers_default() -> int:
-    """Helper processes beside the runner's own thread: LOCAL_NLP_HELPERS in the environment, else none.
+def annotate_helpers(spacy_processes: int) -> int:
+    """Helper processes beside the runner's own thread, for a run given `spacy_processes` spaCy processes in all
+    (`--direct_num_workers`, which a local run sets to one per core, at most 4: pipeline/launch.py).
 
-    Off by default because on the 2-vCPU development host two spaCy processes together get one CPU's worth of
-    work done (each runs at half speed: docs/performance.md), so helpers gained nothing there and cost a model's
-    memory each. On a machine with cores to spare, LOCAL_NLP_HELPERS=<cores - 1> spreads the work."""
-    forced = os.environ.get("LOCAL_NLP_HELPERS", "").strip()
-    return min(ANNOTATE_MAX_HELPERS, int(forced)) if forced.isdigit() else 0
+    One per extra core: on the 2-vCPU development host one helper took a 600-message backlog from 4.5 to
+    5.7-6.3 msg/s, and a second helper (more processes than cores) gave nothing more (docs/performance.md).
+    Each helper costs one model's memory (about 300 MiB)."""
+    return max(0, min(ANNOTATE_MAX_HELPERS, spacy_processes - 1))
 
 
 class _Helper:
@@ -769,11 +775,11 @@ class AnnotatePool:
     without the pool. A helper that is still loading the model is skipped; one that fails or does not answer
     within ANNOTATE_RESULT_TIMEOUT_SECONDS is dropped and its chunk annotated on the runner's thread, so the
     pool can only slow a batch, never lose or stall it. Dataflow runs one SDK process per core and never
-    installs this. Opt-in (annotate_helpers_default): it gave no gain on the 2-vCPU host it was measured on.
+    installs this. How many helpers: annotate_helpers.
     """
 
-    def __init__(self, helpers: int | None = None):
-        self.helpers_wanted = annotate_helpers_default() if helpers is None else helpers
+    def __init__(self, helpers: int):
+        self.helpers_wanted = helpers
         self.helpers: list[_Helper] = []
         self._lock = threading.Lock()
         self._params: dict[str, Any] | None = None

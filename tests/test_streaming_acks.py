@@ -192,7 +192,7 @@ def test_the_direct_runner_forgets_keys_whose_state_is_empty():
     assert b"fresh" in states
 
 
-def test_a_groupbykeys_finished_windows_are_forgotten():
+def test_a_groupbykeys_finished_windows_are_forgotten(monkeypatch):
     """Beam's trigger driver keeps the pane counters of every key and window of a GroupByKey for ever (a stream
     grew by one state per article in its near-copy join and its Reshuffle). The adapter drops a window once it
     has expired (the step's input watermark past its end plus the allowed lateness), or at once in a Reshuffle,
@@ -225,6 +225,7 @@ def test_a_groupbykeys_finished_windows_are_forgotten():
     def step(windowing, label: str) -> SimpleNamespace:
         return SimpleNamespace(transform=SimpleNamespace(windowing=windowing), full_label=label)
 
+    monkeypatch.setattr(lp, "WINDOW_PRUNE_SECONDS", 0)  # look on every scan (the runner: once a second)
     undo = lp.prune_empty_keyed_states()
     try:
         states = {b"fired": grouped(fixed, (1, 10)),  # window [0, 5), fired once the watermark passed its end
