@@ -30,13 +30,13 @@ def pipeline_options(beam_args: list[str], runner: str, streaming: bool):
     if runner == LOCAL_RUNNER:
         # Chosen explicitly: the default DirectRunner would first try to download Prism.
         runner = "BundleBasedDirectRunner" if streaming else "FnApiRunner"
-        if not streaming:
-            # One spaCy process per core: the annotate step is CPU-bound. Several workers need processes
-            # (Beam's default mode would run them all in this one).
-            if not any(a.startswith("--direct_num_workers") for a in beam_args):
-                beam_args = [*beam_args, f"--direct_num_workers={default_local_workers()}"]
-            if not any(a.startswith("--direct_running_mode") for a in beam_args):
-                beam_args = [*beam_args, "--direct_running_mode=multi_processing"]
+        # One spaCy process per core: the annotate step is CPU-bound. A batch run gets that many worker
+        # processes; a stream, whose runner has one thread, that many spaCy processes (local_pubsub.AnnotatePool).
+        if not any(a.startswith("--direct_num_workers") for a in beam_args):
+            beam_args = [*beam_args, f"--direct_num_workers={default_local_workers()}"]
+        # Several batch workers need processes (Beam's default mode would run them all in this one).
+        if not streaming and not any(a.startswith("--direct_running_mode") for a in beam_args):
+            beam_args = [*beam_args, "--direct_running_mode=multi_processing"]
     return PipelineOptions(beam_args, runner=runner, streaming=streaming, save_main_session=False)
 
 

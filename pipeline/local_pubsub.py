@@ -38,8 +38,9 @@ but not acknowledged are processed again (at-least-once); the next run counts th
 every row a crashed run already published (`crash_copies_removed`; DropCrashCopies in
 pipeline/streaming.py), so the tables hold each message's rows once.
 
-AnnotatePool (opt-in, LOCAL_NLP_HELPERS=N) spreads the annotate step's spaCy work over N helper processes,
-since that runner runs one bundle at a time on one thread; see its docstring and docs/performance.md.
+AnnotatePool spreads the annotate step's spaCy work over helper processes, one per core beyond the first
+(--direct_num_workers), since that runner runs one bundle at a time on one thread; see its docstring and
+docs/performance.md.
 """
 
 from __future__ import annotations
@@ -666,14 +667,14 @@ ANNOTATE_RESULT_TIMEOUT_SECONDS = 300.0  # a helper that takes longer is given u
 ANNOTATE_MAX_HELPERS = 7
 
 
-def annotate_helpers_default() -> int:
-    """Helper processes beside the runner's own thread: LOCAL_NLP_HELPERS in the environment, else none.
+def annotate_helpers(spacy_processes: int) -> int:
+    """Helper processes beside the runner's own thread, for a run given `spacy_processes` spaCy processes in all
+    (`--direct_num_workers`, which a local run sets to one per core, at most 4: pipeline/launch.py).
 
-    Off by default because on the 2-vCPU development host two spaCy processes together get one CPU's worth of
-    work done (each runs at half speed: docs/performance.md), so helpers gained nothing there and cost a model's
-    memory each. On a machine with cores to spare, LOCAL_NLP_HELPERS=<cores - 1> spreads the work."""
-    forced = os.environ.get("LOCAL_NLP_HELPERS", "").strip()
-    return min(ANNOTATE_MAX_HELPERS, int(forced)) if forced.isdigit() else 0
+    One per extra core: on the 2-vCPU development host one helper took a 600-message backlog from 4.5 to
+    5.7-6.3 msg/s, and a second helper (more processes than cores) gave nothing more (docs/performance.md).
+    Each helper costs one model's memory (about 300 MiB)."""
+    return max(0, min(ANNOTATE_MAX_HELPERS, spacy_processes - 1))
 
 
 class _Helper:
@@ -774,11 +775,11 @@ class AnnotatePool:
     without the pool. A helper that is still loading the model is skipped; one that fails or does not answer
     within ANNOTATE_RESULT_TIMEOUT_SECONDS is dropped and its chunk annotated on the runner's thread, so the
     pool can only slow a batch, never lose or stall it. Dataflow runs one SDK process per core and never
-    installs this. Opt-in (annotate_helpers_default): it gave no gain on the 2-vCPU host it was measured on.
+    installs this. How many helpers: annotate_helpers.
     """
 
-    def __init__(self, helpers: int | None = None):
-        self.helpers_wanted = annotate_helpers_default() if helpers is None else helpers
+    def __init__(self, helpers: int):
+        self.helpers_wanted = helpers
         self.helpers: list[_Helper] = []
         self._lock = threading.Lock()
         self._params: dict[str, Any] | None = None

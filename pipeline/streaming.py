@@ -400,7 +400,7 @@ def _drain(run_id: str, adapter, stopper: _Stopper, timeout: float, failed: thre
 
 def run_streaming(options, settings: StreamingSettings, config: GraphConfig, progress_seconds: float = 10) -> int:
     """Run until SIGTERM/SIGINT (local runner) and write the run record; submit and return otherwise."""
-    from apache_beam.options.pipeline_options import StandardOptions
+    from apache_beam.options.pipeline_options import DirectOptions, StandardOptions
 
     from pipeline.preflight_dataflow import refuse_unready_dataflow
 
@@ -416,7 +416,14 @@ def run_streaming(options, settings: StreamingSettings, config: GraphConfig, pro
         p.run()
         print(f"streaming job submitted to {runner}; it runs until drained or cancelled there")
         return 0
-    from pipeline.local_pubsub import AnnotatePool, LocalPubSub, LocalPubSubError, check_beam_version, crashed_copies
+    from pipeline.local_pubsub import (
+        AnnotatePool,
+        LocalPubSub,
+        LocalPubSubError,
+        annotate_helpers,
+        check_beam_version,
+        crashed_copies,
+    )
 
     problem = check_beam_version()
     if problem:
@@ -427,8 +434,8 @@ def run_streaming(options, settings: StreamingSettings, config: GraphConfig, pro
     stopper = _Stopper()
     run_key = settings.run_id.split("-", 1)[1]
     cancel: threading.Thread | None = None
-    # spaCy over the machine's cores (opt-in: LOCAL_NLP_HELPERS): the local runner runs one bundle at a time
-    pool = AnnotatePool()
+    # spaCy over the machine's cores: the local runner runs one bundle at a time, on one thread
+    pool = AnnotatePool(annotate_helpers(options.view_as(DirectOptions).direct_num_workers or 1))
     crashed = crashed_copies(settings.output, run_key, settings.run_id, settings.dedup_horizon_seconds)
     adapter = LocalPubSub(settings.source, settings.run_id, settled_steps=tuple(EMITTED_STEPS.values()),
                           written_before=crashed["messages"])

@@ -7,7 +7,7 @@ import time
 from apache_beam import pvalue
 
 import transforms.beam_steps as steps
-from pipeline.local_pubsub import AnnotatePool
+from pipeline.local_pubsub import ANNOTATE_MAX_HELPERS, AnnotatePool, annotate_helpers
 from tests.test_streaming_memory_zone import batch
 from transforms.beam_steps import AnnotateArticles
 from transforms.nlp_defaults import DEFAULT_COMPONENTS, DEFAULT_MODEL
@@ -56,3 +56,22 @@ def test_no_helpers_installs_nothing():
     pool.install(PARAMS)
     assert steps.ANNOTATE_OFFLOAD is None and pool.helpers == []
     pool.uninstall()
+
+
+def test_one_helper_per_core_beyond_the_first():
+    # a stream's spaCy processes are --direct_num_workers (one per core by default, as for a batch run)
+    assert annotate_helpers(1) == 0 and annotate_helpers(0) == 0
+    assert annotate_helpers(2) == 1 and annotate_helpers(4) == 3
+    assert annotate_helpers(100) == ANNOTATE_MAX_HELPERS
+
+
+def test_a_local_stream_gets_one_spacy_process_per_core_unless_told():
+    from apache_beam.options.pipeline_options import DirectOptions
+
+    from pipeline.arguments import default_local_workers
+    from pipeline.launch import pipeline_options
+
+    told = pipeline_options(["--direct_num_workers=1"], "local", streaming=True)
+    assert told.view_as(DirectOptions).direct_num_workers == 1
+    default = pipeline_options([], "local", streaming=True)
+    assert default.view_as(DirectOptions).direct_num_workers == default_local_workers()
