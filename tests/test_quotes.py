@@ -575,6 +575,40 @@ def test_one_word_answer_and_those_as_speaker(nlp):
     assert q["speaker"] == "those surveyed" and q["text"] == "the program should not be eliminated"
 
 
+
+def test_what_a_relative_pronoun_was_described_as(nlp):
+    quotes = quotes_of(nlp, "Nine people were hurt by a fire that Mayor Ann Cole described as “a deliberate act.”")
+    (q,) = [q for q in quotes if "deliberate" in q["text"]]
+    assert (q["speaker"], q["cue"]) == ("Mayor Ann Cole", "described as")
+    assert q["text"].startswith("a deliberate act")
+
+
+def test_said_with_an_object(nlp):
+    (q,) = quotes_of(nlp, "The mayor and her aides have not said much about the budget.")
+    assert (q["text"], q["speaker"], q["cue"]) == ("much about the budget", "The mayor and her aides", "said")
+    (q,) = quotes_of(nlp, "A dozen councillors have said the same thing.")
+    assert q["text"] == "the same thing"
+
+
+def test_stance_or_claim_nobody_in_the_sentence_holds(nlp):
+    (q,) = quotes_of(nlp, "Amid growing concerns about the deficit, the council froze hiring.")
+    assert (q["text"], q["speaker"], q["cue"]) == ("the deficit", None, "concerns about")
+    (q,) = quotes_of(nlp, "There were claims that the vote had been rigged.")
+    assert (q["text"], q["speaker"], q["cue"]) == ("the vote had been rigged", None, "claims")
+    (q,) = quotes_of(nlp, "There were claims from opposition members that the vote had been rigged.")
+    assert (q["text"], q["speaker"]) == ("the vote had been rigged", "opposition members")
+
+
+def test_comments_about_and_verbs_of_emphasis_take_their_content(nlp):
+    (q,) = quotes_of(nlp, "The senator made comments about the mine's safety record.")
+    assert (q["text"], q["speaker"], q["cue"], q["cue_type"]) == ("the mine's safety record", "The senator",
+                                                                   "comments about", "speech")
+    (q,) = quotes_of(nlp, "The premier stressed the need for new housing.")
+    assert (q["text"], q["speaker"], q["cue"]) == ("the need for new housing", "The premier", "stressed")
+    (q,) = quotes_of(nlp, "In her speech, the premier proclaimed a goal of full employment.")
+    assert (q["text"], q["speaker"]) == ("a goal of full employment", "the premier")
+
+
 # ----------------------------------------------------------------------------- offset contract
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from([

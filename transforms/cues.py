@@ -43,6 +43,7 @@ echo list repeat remember portray deem show note
 support back favor favour embrace champion name issue
 reference rebuke assail lambaste deride bemoan invoke retweet email outline detail congratulate request rebut liken
 articulate document expect want explain deny
+stress emphasize emphasise underscore proclaim declare signal indicate
 """.split())
 
 PREPS: dict[str, tuple[str, ...]] = {
@@ -97,11 +98,13 @@ STANCE_WORDS: dict[str, tuple[str, ...]] = {
     "concerned": ("about",), "optimistic": ("about",),
 }
 # Nouns of speech acts with the preposition that introduces what was said: "Trump's attacks on the judge",
-# "residents voiced complaints about the noise", "her warnings about the deficit" (cue_type speech).
+# "residents voiced complaints about the noise", "her warnings about the deficit", "made comments about the
+# plan" (cue_type speech).
 SPEECH_ACT_NOUNS: dict[str, tuple[str, ...]] = {
     "attack": ("on",), "attacks": ("on",), "complaint": ("about",), "complaints": ("about",),
     "warning": ("about", "of", "against"), "warnings": ("about", "of", "against"),
     "allegation": ("of",), "allegations": ("of",), "accusation": ("of",), "accusations": ("of",),
+    "comment": ("about", "on"), "comments": ("about", "on"), "remarks": ("about", "on"),
 }
 STANCE_WORDS.update(SPEECH_ACT_NOUNS)
 

@@ -80,6 +80,10 @@ PUT = {"put", "puts", "putting"}
 _TRIGGERS = frozenset().union(("according", "in", "clear"), PUT, STANCE_WORDS, CLAIM_NOUNS, INTENT_NOUNS, HEARSAY,
                               CUE_LEMMA)
 MIN_REPORTED_WORDS = 1
+# Where a word spelled like a stance noun is a verb ("declined to comment on the case").
+CLAUSAL = {"ROOT", "ccomp", "xcomp", "advcl", "relcl", "parataxis", "acl", "pcomp"}
+# Nouns of speech acts that name deeds as well ("the attack on the convoy"): a speech act only with a holder.
+DEEDS_OR_WORDS = {"attack", "attacks"}
 # Verbs that voice an attitude about something ("expressed concern about ...") and the prepositions that
 # introduce what it is about ("show" and "offer" do not: "a poll shows a bump for Clinton", "offered help to
 # students").
@@ -165,16 +169,21 @@ def _stance(word: Token) -> Candidate | None:
     obj = next((c for c in prep.children if c.dep_ in ("pobj", "pcomp")), None) if prep is not None else None
     if obj is None:
         return None
-    holder = next((c for c in word.children if c.dep_ == "poss"), None)
+    holder = next((c for c in word.children if c.dep_ == "poss"), None) or _from_whom(word)
     if holder is None and word.dep_ in ("dobj", "attr", "acomp", "oprd"):
         holder = next((c for c in word.head.children if c.dep_ == "nsubj"), None)
-    if holder is None or holder.lower_ in NON_SPEAKERS | RELATIVE | {"it"}:
+    if (holder is None and (word.lower_ in DEEDS_OR_WORDS or word.dep_ in CLAUSAL)
+            or holder is not None and holder.lower_ in NON_SPEAKERS | RELATIVE | {"it"}):
+        # 'The attack on the convoy killed three soldiers': a deed, unless someone's words; 'declined to comment
+        # on the case': a verb spelled like the noun, left to the rules of verbs
         return None
     span = trim(word.doc, list(obj.subtree), tight=True)
     if span is None:
         return None
     kind = SPEECH if word.lower_ in SPEECH_ACT_NOUNS else STANCE
-    attr = Attribution(word, f"{word.text} {prep.text}", mention_span(holder), cue_type=kind)
+    # 'Amid growing concerns about the deficit, ...': a stance nobody in the sentence holds is still one
+    speaker = mention_span(holder) if holder is not None else None
+    attr = Attribution(word, f"{word.text} {prep.text}", speaker, cue_type=kind)
     return Candidate(attr, span[0], span[1], "stance")
 
 
@@ -193,7 +202,8 @@ def _claim(noun: Token) -> Candidate | None:
                        and c.ent_type_ in ("PERSON", "ORG", "NORP", "GPE")), None)
     if holder is None and noun.dep_ == "dobj" and noun.head.lower_ in LIGHT_VERBS:
         holder = next((c for c in noun.head.children if c.dep_ == "nsubj"), None)
-    if holder is None or holder.lower_ in NON_SPEAKERS | RELATIVE | {"it"}:
+    holder = holder or _from_whom(noun)
+    if holder is not None and holder.lower_ in NON_SPEAKERS | RELATIVE | {"it"}:
         return None
     tokens = list(content.subtree)
     span = trim(noun.doc, tokens if low in CLAIM_NOUNS else [t for t in tokens if t.i >= content.left_edge.i])
@@ -205,7 +215,15 @@ def _claim(noun: Token) -> Candidate | None:
         kind = EVIDENCE
     else:
         kind = THOUGHT if low in THOUGHT_NOUNS else SPEECH
-    return Candidate(Attribution(noun, noun.text, mention_span(holder), cue_type=kind), span[0], span[1], "claim")
+    # 'There were claims that the vote had been rigged': a claim nobody in the sentence makes is still one
+    speaker = mention_span(holder) if holder is not None else None
+    return Candidate(Attribution(noun, noun.text, speaker, cue_type=kind), span[0], span[1], "claim")
+
+
+def _from_whom(noun: Token) -> Token | None:
+    """'complaints from residents about the noise', 'worries from Paris to Prague that ...': who holds it."""
+    return next((g for c in noun.children if c.dep_ == "prep" and c.lower_ == "from" for g in c.children
+                 if g.dep_ == "pobj"), None)
 
 
 def _hearsay(adverb: Token) -> Candidate | None:
@@ -381,6 +399,15 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
                 if clause is not None:
                     # 'called for compensation to be “clawed back”': the parser hung the clause on the verb
                     return list(clause.subtree), extra + [c], "prep"
+    fronted = next((c for c in kids if c.dep_ == "dobj" and c.i < cue.i and c.lower_ in RELATIVE | {"what"}), None)
+    as_what = next((c for c in kids if c.i > cue.i and c.dep_ == "prep" and c.lower_ == "as"), None)
+    described = next((c for c in as_what.children if c.dep_ == "pobj"), None) if as_what is not None else None
+    if fronted is not None and described is not None and (lemma in OBJECT or lemma in REGARD or lemma in PREPS):
+        # 'a fire that the mayor described as “a deliberate act”', 'a report which the union pointed to as proof':
+        # the object stands before the cue as a relative pronoun; what it was described as is the content
+        particle = [c for c in kids if c.dep_ == "prep" and cue.i < c.i < as_what.i
+                    and c.lower_ in PREPS.get(lemma, ())]
+        return list(described.subtree), extra + particle + [as_what], "object"
     if lemma in OBJECT and lemma not in ADDRESSEE:
         objs = [c for c in kids if c.dep_ == "dobj" and c.i > cue.i]
         about = _attitude(objs[0], lemma) if objs else None
@@ -409,9 +436,10 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
                    and c.lower_ in ANSWERS), None)
     if answer is not None:
         return [answer], extra, "clause"  # "46 percent said yes", "they said so"
-    same = next((c for c in kids if c.i > cue.i and c.dep_ == "dobj" and c.lower_ == "same"), None)
-    if same is not None:
-        return object_phrase(cue, same), extra, "object"  # "43 percent said the same of Sanders"
+    said = next((c for c in kids if c.i > cue.i and c.dep_ == "dobj" and (c.lower_ == "same" or lemma == "say")), None)
+    if said is not None:
+        # "43 percent said the same of Sanders", "the aides have not said much about the debate"
+        return object_phrase(cue, said), extra, "object"
     that = _that_clause(cue)
     if that is not None:
         return list(that.subtree), extra, "clause"
