@@ -436,10 +436,11 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
                    and c.lower_ in ANSWERS), None)
     if answer is not None:
         return [answer], extra, "clause"  # "46 percent said yes", "they said so"
-    said = next((c for c in kids if c.i > cue.i and c.dep_ == "dobj" and (c.lower_ == "same" or lemma == "say")), None)
-    if said is not None:
-        # "43 percent said the same of Sanders", "the aides have not said much about the debate"
-        return object_phrase(cue, said), extra, "object"
+    # "43 percent said the same of Sanders": the same words again. Any other object of "say" is no content:
+    # "said nothing about the delay", "said the word twice" would put words nobody said in `text`.
+    same = next((c for c in kids if c.i > cue.i and c.dep_ == "dobj" and c.lower_ == "same"), None)
+    if same is not None:
+        return object_phrase(cue, same), extra, "object"
     that = _that_clause(cue)
     if that is not None:
         return list(that.subtree), extra, "clause"
