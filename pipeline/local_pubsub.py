@@ -78,7 +78,7 @@ LEASE_RENEW_SECONDS = 5
 ACK_EVERY_SECONDS = 0.5
 ACK_BATCH = 500  # ack ids per acknowledge / modify_ack_deadline request
 BACKOFF_FIRST_SECONDS, BACKOFF_MAX_SECONDS = 1.0, 30.0
-WINDOW_PRUNE_SECONDS = 5.0  # how often a GroupByKey's finished windows are looked for (prune_empty_keyed_states)
+PRUNE_EVERY_SECONDS = 5.0  # how often empty keys and finished windows are looked for (prune_empty_keyed_states)
 
 # What the graph reports (pipeline/tally.py listeners), per table or outcome.
 ARTICLE_PUBLISHED = "article_published"  # keys: (source_uri, article_id) of rows in a published articles file
@@ -182,6 +182,25 @@ def _without_finished_windows(state: Any, expired_before: int | None) -> Any:
     return trimmed
 
 
+def _prune(keyed_states: dict, input_watermark: Any, policy: tuple[Any, bool] | None) -> None:
+    """Drop, in place, the keys whose state is empty and (a GroupByKey's step: `policy`, see _grouping_policy)
+    the windows nothing can need again."""
+    expired_before = None
+    if policy is not None:
+        lateness, panes_unread = policy
+        expired_before = None if panes_unread else (input_watermark - lateness).micros
+    for key, state in list(keyed_states.items()):
+        if policy is not None:
+            state = _without_finished_windows(state, expired_before)
+            if state is None:
+                del keyed_states[key]
+                continue
+            if state is not keyed_states[key]:
+                keyed_states[key] = state
+        if _empty_keyed_state(state):
+            del keyed_states[key]
+
+
 def prune_empty_keyed_states():
     """Make the DirectRunner forget keys whose state is empty, and windows of a GroupByKey that nothing can
     need again; returns the undo.
@@ -191,9 +210,10 @@ def prune_empty_keyed_states():
     missing one on demand), and scans every one of them each time it looks for due timers
     (watermark_manager._TransformWatermarks.extract_transform_timers). A stream sees new keys all the time
     (article ids, content hashes, near-copy bands, windows): memory grew about 5 KB per article and the scan
-    grew with it. Empty ones are dropped under the same lock, just before that scan. A GroupByKey's state is
-    never empty, though: its trigger driver keeps each window's pane counters (see _without_finished_windows),
-    so its windows are dropped once they have expired, as other runners do, and at once for Beam's Reshuffle
+    grew with it. Empty ones are dropped under the same lock, before that scan, every PRUNE_EVERY_SECONDS. A
+    GroupByKey's state is never empty, though: its trigger driver keeps each window's pane counters (see
+    _without_finished_windows), so its windows are dropped once they have expired, as other runners do, and
+    at once for Beam's Reshuffle
     (a random key per element, in the global window, which never expires: the streaming graph's "Spread work"
     step alone grew by one state per article). Each step's windowing is read when the runner builds its
     watermarks (so this is installed before the pipeline runs)."""
@@ -207,22 +227,13 @@ def prune_empty_keyed_states():
         self._grouping_policy = _grouping_policy(transform)
 
     def extract_transform_timers(self):
-        policy = getattr(self, "_grouping_policy", None)
         with self._lock:
-            if policy is not None and time.monotonic() >= getattr(self, "_next_window_prune", 0.0):
-                # A pass over every key costs a few times Beam's own scan (~0.1 s for 20,000 keys): now and then is
-                # enough, windows expire after minutes.
-                self._next_window_prune = time.monotonic() + WINDOW_PRUNE_SECONDS
-                lateness, panes_unread = policy
-                expired_before = None if panes_unread else (self._input_watermark - lateness).micros
-                for key, state in list(self._keyed_states.items()):
-                    trimmed = _without_finished_windows(state, expired_before)
-                    if trimmed is None:
-                        del self._keyed_states[key]
-                    elif trimmed is not state:
-                        self._keyed_states[key] = trimmed
-            for key in [k for k, state in self._keyed_states.items() if _empty_keyed_state(state)]:
-                del self._keyed_states[key]
+            if time.monotonic() >= getattr(self, "_next_prune", 0.0):
+                # A pass over every key costs a few times Beam's own scan (~0.1 s for 20,000 keys), and the runner
+                # scans after every bundle: now and then is enough (windows expire after minutes, and an empty
+                # key costs that scan little meanwhile).
+                self._next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
+                _prune(self._keyed_states, self._input_watermark, getattr(self, "_grouping_policy", None))
         return original(self)
 
     watermarks.__init__ = __init__

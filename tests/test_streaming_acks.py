@@ -225,7 +225,7 @@ def test_a_groupbykeys_finished_windows_are_forgotten(monkeypatch):
     def step(windowing, label: str) -> SimpleNamespace:
         return SimpleNamespace(transform=SimpleNamespace(windowing=windowing), full_label=label)
 
-    monkeypatch.setattr(lp, "WINDOW_PRUNE_SECONDS", 0)  # look on every scan (the runner: once a second)
+    monkeypatch.setattr(lp, "PRUNE_EVERY_SECONDS", 0)  # look on every scan (the runner: every 5 s)
     undo = lp.prune_empty_keyed_states()
     try:
         states = {b"fired": grouped(fixed, (1, 10)),  # window [0, 5), fired once the watermark passed its end
