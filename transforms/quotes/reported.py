@@ -400,9 +400,10 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
                     # 'called for compensation to be “clawed back”': the parser hung the clause on the verb
                     return list(clause.subtree), extra + [c], "prep"
     fronted = next((c for c in kids if c.dep_ == "dobj" and c.i < cue.i and c.lower_ in RELATIVE | {"what"}), None)
-    as_what = next((c for c in kids if c.i > cue.i and c.dep_ == "prep" and c.lower_ == "as"), None)
+    as_what = (next((c for c in kids if c.i > cue.i and c.dep_ == "prep" and c.lower_ == "as"), None)
+               if fronted is not None else None)
     described = next((c for c in as_what.children if c.dep_ == "pobj"), None) if as_what is not None else None
-    if fronted is not None and described is not None and (lemma in OBJECT or lemma in REGARD or lemma in PREPS):
+    if described is not None and (lemma in OBJECT or lemma in REGARD or lemma in PREPS):
         # 'a fire that the mayor described as “a deliberate act”', 'a report which the union pointed to as proof':
         # the object stands before the cue as a relative pronoun; what it was described as is the content
         particle = [c for c in kids if c.dep_ == "prep" and cue.i < c.i < as_what.i
