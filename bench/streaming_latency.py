@@ -85,11 +85,15 @@ class Visibility:
             for i in ids:
                 self.visible_at.setdefault(i, now)
 
-    def wait_for(self, ids: list[str], timeout: float) -> bool:
+    def wait_for(self, ids: list[str], timeout: float, proc: subprocess.Popen | None = None) -> bool:
+        """True once every id is visible; False after `timeout`, or once `proc` (the pipeline) has exited."""
         deadline = time.time() + timeout
         while time.time() < deadline:
             if all(i in self.visible_at for i in ids):
                 return True
+            if proc is not None and proc.poll() is not None:
+                print(f"the pipeline exited ({proc.returncode}) before all were visible", file=sys.stderr)
+                return False
             time.sleep(0.2)
         return False
 
@@ -289,7 +293,7 @@ def main() -> int:
 
             # 1. the backlog
             bids = [i for i, _ in backlog]
-            if not watcher.wait_for(bids, timeout=3600):
+            if not watcher.wait_for(bids, timeout=3600, proc=proc):
                 print(f"backlog: only {sum(i in watcher.visible_at for i in bids)} visible", file=sys.stderr)
                 return 1
             times = sorted(watcher.visible_at[i] for i in bids)
@@ -303,7 +307,7 @@ def main() -> int:
             messages = make("lat", args.latency_messages)
             acked = publish_at_rate(topic, messages, args.rate)
             ids = [i for i, _ in messages]
-            if not watcher.wait_for(ids, timeout=600):
+            if not watcher.wait_for(ids, timeout=600, proc=proc):
                 print(f"steady rate: only {sum(i in watcher.visible_at for i in ids)} of {len(ids)} visible",
                       file=sys.stderr)
                 return 1

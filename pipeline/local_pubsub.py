@@ -38,9 +38,9 @@ but not acknowledged are processed again (at-least-once); the next run counts th
 every row a crashed run already published (`crash_copies_removed`; DropCrashCopies in
 pipeline/streaming.py), so the tables hold each message's rows once.
 
-AnnotatePool spreads the annotate step's spaCy work over helper processes, one per core beyond the first
-(--direct_num_workers), since that runner runs one bundle at a time on one thread; see its docstring and
-docs/performance.md.
+AnnotatePool has helper processes (one per core: --direct_num_workers) analyse each pulled article with
+spaCy while the runner's one thread does Beam's work (that runner runs one bundle at a time); see its
+docstring and docs/performance.md.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import glob
+import hashlib
 import logging
 import os
 import queue
@@ -60,7 +61,7 @@ from typing import Any
 
 import apache_beam as beam
 
-from pipeline.pubsub_io import source_uri
+from pipeline.pubsub_io import message_to_raw, source_uri
 from pipeline.tally import Tally, listen, unlisten
 
 LOG = logging.getLogger(__name__)
@@ -394,8 +395,9 @@ class LocalPubSub:
     """Installs the deferred-ack pull on Beam's DirectRunner for one streaming run (see the module docstring)."""
 
     def __init__(self, source: str, run_id: str, settled_steps: tuple[str, ...] = (),
-                 written_before: set[str] | None = None, err=None):
+                 written_before: set[str] | None = None, err=None, on_pulled=None):
         self.source = source  # subscription or topic path, as in the rows' source_uri
+        self.on_pulled = on_pulled  # called with the raw inputs of each pull (AnnotatePool.prefetch)
         self.run_id = run_id
         self.settled_steps = settled_steps  # labels of the steps that count emitted rows
         self.written_before = written_before or set()
@@ -527,6 +529,8 @@ class LocalPubSub:
             try:
                 got = self._pull_once(self._sub_name)
                 if got:
+                    if self.on_pulled is not None:
+                        self.on_pulled([message_to_raw(m, self.source) for _, m in got])
                     self._queue.put(got)
             except Exception as exc:  # noqa: BLE001 - reported by the driver as the run's failure
                 self.fatal = f"error: pulling from {self._sub_name} failed: {type(exc).__name__}: {exc}"
@@ -674,18 +678,27 @@ class LocalPubSub:
 
 # -- spreading the spaCy work over the machine's cores (local runner only) -------------------------------------
 
-ANNOTATE_RESULT_TIMEOUT_SECONDS = 300.0  # a helper that takes longer is given up on; its share is done here
-ANNOTATE_MAX_HELPERS = 7
+ANNOTATE_RESULT_TIMEOUT_SECONDS = 300.0  # a helper that takes longer is given up on; its articles are done here
+ANNOTATE_MAX_HELPERS = 8
+PREFETCH_CHUNK = 4  # articles per request to a helper: small, so the runner seldom waits on a half-done chunk
+PREFETCH_MAX_ENTRIES = 2 * PULL_MAX_OUTSTANDING  # pulled articles remembered; the oldest are forgotten first
 
 
 def annotate_helpers(spacy_processes: int) -> int:
-    """Helper processes beside the runner's own thread, for a run given `spacy_processes` spaCy processes in all
-    (`--direct_num_workers`, which a local run sets to one per core, at most 4: pipeline/launch.py).
+    """Helper processes for a run given `spacy_processes` spaCy processes (`--direct_num_workers`, which a local
+    run sets to one per core, at most 4: pipeline/launch.py); 1 means none: the runner's thread does it all.
 
-    One per extra core: on the 2-vCPU development host one helper took a 600-message backlog from 4.5 to
-    5.7-6.3 msg/s, and a second helper (more processes than cores) gave nothing more (docs/performance.md).
-    Each helper costs one model's memory (about 300 MiB)."""
-    return max(0, min(ANNOTATE_MAX_HELPERS, spacy_processes - 1))
+    One per core: the helpers analyse pulled articles while the runner's one thread does Beam's work (about
+    40% of its time, measured), which no longer waits for spaCy. Each helper costs one model's memory
+    (about 300 MiB). Figures: docs/performance.md."""
+    return 0 if spacy_processes <= 1 else min(ANNOTATE_MAX_HELPERS, spacy_processes)
+
+
+def content_key(text: str, title: str | None) -> str:
+    """What an analysis depends on: the article's text and title, hashed (AnnotateArticles.analyse)."""
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
+    digest.update(b"\0" + (title or "").encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 class _Helper:
@@ -710,11 +723,11 @@ class _Helper:
         self.ready = False
         self.broken = False
 
-    def is_ready(self) -> bool:
-        """True once the helper has loaded the model (it says so once); never blocks."""
+    def is_ready(self, timeout: float = 0.0) -> bool:
+        """True once the helper has loaded the model (it says so once); waits at most `timeout` seconds."""
         if not self.ready and not self.broken:
             try:
-                if self._recv.poll(0):
+                if self._recv.poll(timeout):
                     kind, _ = self._recv.recv()
                     self.ready = kind == "ready"
                     self.broken = not self.ready
@@ -722,10 +735,9 @@ class _Helper:
                 self.broken = True
         return self.ready and not self.broken
 
-    def submit(self, rows: list) -> None:
-        self._send.send(rows)
-
-    def result(self, timeout: float) -> list:
+    def analyse(self, raws: list[dict[str, Any]], timeout: float) -> list:
+        """annotate_helper's answer for these raw inputs; raises if the helper fails or takes over `timeout`."""
+        self._send.send(raws)
         if not self._recv.poll(timeout):
             raise TimeoutError(f"no answer in {timeout:.0f}s")
         kind, value = self._recv.recv()
@@ -747,8 +759,35 @@ class _Helper:
                 self.proc.wait(timeout=3)
 
 
+def analyse_raw_inputs(dofn: Any, raws: list[dict[str, Any]], max_input_bytes: int,
+                       pipeline_version: str) -> list[tuple[str, tuple[list, list]] | None]:
+    """Per raw input, (content_key, AnnotateArticles.analyse's result) of the article the graph's Parse and
+    Clean steps make of it, or None where they reject it, the annotate step skips it, or spaCy fails on it
+    (the runner then does what the graph does without help: the same errors row, or the same skip)."""
+    from transforms.article import prepare_article
+    from transforms.parse import parse_input
+    from transforms.records import utcnow
+
+    answers: list[tuple[str, tuple[list, list]] | None] = [None] * len(raws)
+    slots, texts, titles = [], [], []
+    for i, raw in enumerate(raws):
+        try:
+            row = prepare_article(parse_input(raw, max_bytes=max_input_bytes), utcnow(), pipeline_version)
+        except Exception:  # noqa: BLE001, S112 - the graph's own steps make this input's errors row
+            continue
+        if dofn.skip_reason(row) is None:
+            slots.append(i)
+            texts.append(row["text"])
+            titles.append(row.get("title") or None)
+    if texts:
+        for i, text, title, result in zip(slots, texts, titles, dofn.analyse(texts, titles), strict=True):
+            if not isinstance(result, BaseException):
+                answers[i] = (content_key(text, title), result)
+    return answers
+
+
 def annotate_helper() -> None:
-    """A helper process's loop: load the model as AnnotateArticles does, then annotate the chunks it is sent."""
+    """A helper process's loop: load the model as AnnotateArticles does, then analyse the raw inputs it is sent."""
     import pickle
     from multiprocessing.connection import Connection
 
@@ -759,7 +798,8 @@ def annotate_helper() -> None:
     from transforms.beam_steps import AnnotateArticles
 
     try:
-        dofn = AnnotateArticles(**pickle.loads(recv.recv_bytes()))
+        params = pickle.loads(recv.recv_bytes())
+        dofn = AnnotateArticles(**params["annotate"])
         dofn.setup()
     except Exception as exc:  # noqa: BLE001 - the driver annotates everything itself then
         send.send(("error", f"{type(exc).__name__}: {exc}"))
@@ -767,126 +807,227 @@ def annotate_helper() -> None:
     send.send(("ready", None))
     while True:
         try:
-            rows = recv.recv()
+            raws = recv.recv()
         except (EOFError, OSError):
             return  # the driver closed its end, or is gone
         try:
-            send.send(("ok", list(dofn.annotate(rows))))
-        except Exception as exc:  # noqa: BLE001 - the driver redoes this chunk itself
+            send.send(("ok", analyse_raw_inputs(dofn, raws, params["max_input_bytes"], params["pipeline_version"])))
+        except Exception as exc:  # noqa: BLE001 - the runner analyses these itself
             send.send(("error", f"{type(exc).__name__}: {exc}"))
 
 
-class AnnotatePool:
-    """Local runner only: spreads each batch of the annotate step over helper processes and the runner's thread.
+class _Pulled:
+    """One pulled message on its way to a helper: queued, sent (a helper has it), done (key and result),
+    failed, or taken (the runner's thread got to it first and analyses it itself)."""
 
-    Beam 2.77's BundleBasedDirectRunner runs one bundle at a time on one thread, so however many cores the
-    machine has, spaCy (about 80% of a streaming run's time, measured) runs on one. With this pool installed
-    (transforms.beam_steps.ANNOTATE_OFFLOAD), AnnotateArticles.process splits its batch: one chunk per ready
-    helper, sent to it, and one annotated on the runner's thread meanwhile; then the outputs, the same rows as
-    without the pool. A helper that is still loading the model is skipped; one that fails or does not answer
-    within ANNOTATE_RESULT_TIMEOUT_SECONDS is dropped and its chunk annotated on the runner's thread, so the
-    pool can only slow a batch, never lose or stall it. Dataflow runs one SDK process per core and never
-    installs this. How many helpers: annotate_helpers.
+    __slots__ = ("raw", "state", "key", "result")
+
+    def __init__(self, raw: dict[str, Any]):
+        self.raw = raw
+        self.state = "queued"
+        self.key: str | None = None
+        self.result: tuple[list, list] | None = None
+
+
+class AnnotatePool:
+    """Local runner only: helper processes analyse each article (spaCy and the rules) as soon as it is pulled,
+    so the annotate step finds the rows ready.
+
+    Beam 2.77's BundleBasedDirectRunner runs one bundle at a time on one thread: spaCy (about 60% of that
+    thread's time) and Beam's own bookkeeping (most of the rest: triggers, watermarks, bundles) could only take
+    turns there, and splitting each annotate batch over helpers still left them idle during the bookkeeping.
+    So the Pub/Sub adapter hands every pulled message to prefetch(); one feeder thread per helper sends them
+    in small chunks; a helper runs the graph's own pure functions on each (parse_input, prepare_article,
+    AnnotateArticles.skip_reason and analyse: analyse_raw_inputs) and answers with the rows and a hash of the
+    text and title they were made from. The annotate step (transforms.beam_steps.ANNOTATE_OFFLOAD = offload)
+    uses an answer only for the same message whose cleaned text and title hash the same, so its outputs are the
+    ones it would compute. An article a batch needs that is still queued goes to the front of the helpers'
+    queue (the Reshuffle before the step mixes the pull order) and the batch waits for it; anything else (not
+    pulled through the adapter, failed, forgotten, no helper left, or a helper that died or ran over
+    ANNOTATE_RESULT_TIMEOUT_SECONDS) is analysed on the runner's thread, so the pool can only slow a batch,
+    never lose, change or stall it. Dataflow runs one SDK process per core and never installs this. How many
+    helpers: annotate_helpers.
     """
 
     def __init__(self, helpers: int):
         self.helpers_wanted = helpers
         self.helpers: list[_Helper] = []
-        self._lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._pulled: collections.OrderedDict[str, _Pulled] = collections.OrderedDict()  # by source_uri
+        self._queue: collections.deque[_Pulled] = collections.deque()  # in pull order
+        self._urgent: collections.deque[_Pulled] = collections.deque()  # what an annotate batch waits for
+        self._threads: list[threading.Thread] = []
+        self._stopped = False
         self._params: dict[str, Any] | None = None
         self.installed = False
-        self.batches_spread = 0
-        self.max_share = 1 / (self.helpers_wanted + 1) if self.helpers_wanted else 1.0
-        self.own_share = self.max_share  # an equal share to start with; see _balance
+        self.from_helpers = 0  # articles whose rows a helper made
+        self.analysed_here = 0  # articles the runner's thread analysed itself
 
-    def install(self, params: dict[str, Any]) -> None:
+    def install(self, annotate: dict[str, Any], max_input_bytes: int, pipeline_version: str) -> None:
         """Start the helpers (they load the model while the pipeline starts) and hook the annotate step.
-        params: AnnotateArticles' constructor arguments, as the graph builds them."""
+        annotate: AnnotateArticles' constructor arguments as the graph builds them; max_input_bytes and
+        pipeline_version: the Parse and Clean steps' (GraphConfig)."""
         if self.helpers_wanted <= 0:
             return
         import transforms.beam_steps as steps
 
-        self._params = params
+        self._params = {"annotate": dict(annotate), "max_input_bytes": max_input_bytes,
+                        "pipeline_version": pipeline_version}
         for _ in range(self.helpers_wanted):
             try:
-                self.helpers.append(_Helper(params))
+                helper = _Helper(self._params)
             except OSError as exc:
                 LOG.warning("could not start a spaCy helper process: %s", exc)
+                continue
+            self.helpers.append(helper)
+            thread = threading.Thread(target=self._feed, args=(helper,), name="annotate-feeder", daemon=True)
+            thread.start()
+            self._threads.append(thread)
         steps.ANNOTATE_OFFLOAD = self.offload
         self.installed = True
 
     def uninstall(self) -> None:
         import transforms.beam_steps as steps
 
+
         if self.offload == steps.ANNOTATE_OFFLOAD:
             steps.ANNOTATE_OFFLOAD = None
-        # Not under the lock: a batch in flight finds its helper gone and annotates that share itself.
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
         helpers, self.helpers = self.helpers, []
         for helper in helpers:
-            helper.close()
+            helper.close()  # a feeder waiting on it gets EOF and ends
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def prefetch(self, raws: Iterable[dict[str, Any]]) -> None:
+        """Queue pulled messages (pubsub_io.message_to_raw) for the helpers; any thread, never blocks."""
+        if not self.helpers:
+            return
+        limit = (self._params or {}).get("max_input_bytes", 0)
+        with self._cond:
+            for raw in raws:
+                uri = raw.get("source_uri")
+                if not uri or uri in self._pulled or len(raw.get("payload") or b"") > limit:
+                    continue  # a redelivered copy already queued; a message the Parse step rejects
+                item = _Pulled(raw)
+                self._pulled[uri] = item
+                self._queue.append(item)
+            while len(self._pulled) > PREFETCH_MAX_ENTRIES:  # never read (a duplicate, an error): forget
+                _, item = self._pulled.popitem(last=False)
+                if item.state == "queued":
+                    item.state = "taken"
+            self._cond.notify_all()
+
+    def _feed(self, helper: _Helper) -> None:
+        """One helper's feeder thread: waits for its model, then sends it queued messages until uninstall."""
+        while not helper.is_ready(timeout=0.5):
+            if self._stopped:
+                return
+            if helper.broken:
+                self._drop(helper, RuntimeError("it could not load the model"))
+                return
+        while True:
+            with self._cond:
+                while not self._stopped and not self._queue and not self._urgent:
+                    self._cond.wait()
+                if self._stopped:
+                    return
+                chunk = []
+                for waiting in (self._urgent, self._queue):
+                    while waiting and len(chunk) < PREFETCH_CHUNK:
+                        item = waiting.popleft()
+                        if item.state == "queued":
+                            item.state = "sent"
+                            chunk.append(item)
+            if not chunk:
+                continue
+            try:
+                answers = helper.analyse([item.raw for item in chunk], ANNOTATE_RESULT_TIMEOUT_SECONDS)
+            except Exception as exc:  # noqa: BLE001 - these articles are analysed on the runner's thread
+                with self._cond:
+                    for item in chunk:
+                        item.state = "failed"
+                    self._cond.notify_all()
+                    stopping = self._stopped
+                if not stopping:
+                    self._drop(helper, exc)
+                return
+            with self._cond:
+                for item, answer in zip(chunk, answers, strict=True):
+                    item.key, item.result = answer if answer is not None else (None, None)
+                    item.state = "done" if answer is not None else "failed"
+                self._cond.notify_all()
 
     def _drop(self, helper: _Helper, exc: Exception) -> None:
-        LOG.warning("a spaCy helper process failed (%s: %s); the runner annotates its share", type(exc).__name__, exc)
+        LOG.warning("a spaCy helper process failed (%s: %s); the runner analyses its articles", type(exc).__name__,
+                    exc)
         helper.broken = True
-        with contextlib.suppress(ValueError):
+        with self._cond, contextlib.suppress(ValueError):
             self.helpers.remove(helper)
+            self._cond.notify_all()  # a batch waiting for queued articles takes them when no helper is left
         threading.Thread(target=helper.close, name="annotate-helper-close", daemon=True).start()
 
-    def _split(self, batch: list, helpers: int) -> tuple[list, list[list]]:
-        """The runner thread's chunk (its share of the batch: it also runs every other step, and may share its
-        core with them), then one chunk per helper."""
-        mine = min(len(batch), max(1, round(len(batch) * self.own_share)))
-        rest = batch[mine:]
-        size = -(-len(rest) // helpers) if rest else 0
-        return batch[:mine], [rest[k * size:(k + 1) * size] for k in range(helpers)]
+    def _claim(self, uri: str | None, item: _Pulled) -> None:
+        """Forget `uri`'s entry (under the lock) once its answer is used: a later copy is analysed afresh."""
+        if uri is not None and self._pulled.get(uri) is item:
+            del self._pulled[uri]
 
-    def _balance(self, mine: int, mine_seconds: float, waited: float) -> None:
-        """Moves the runner thread's share so that its chunk and the helpers' end together: waiting for the
-        helpers means it could take more; helpers already done when it ends mean it should take less."""
-        if mine_seconds <= 0:
-            return
-        step = 0.05
-        if waited > 0.1 * mine_seconds:
-            self.own_share = min(self.max_share, self.own_share + step)
-        elif waited < 0.01 * mine_seconds:
-            self.own_share = max(0.1, self.own_share - step)
-
-    def offload(self, dofn, batch: list) -> list | None:
-        """The batch's outputs, computed by the ready helpers and this thread; None: annotate it all here."""
-        params = self._params or {}
-        if (len(batch) < 2 or dofn.model != params.get("model") or tuple(dofn.components) !=
-                tuple(params.get("components", ())) or dofn.row_lists != params.get("row_lists")):
+    def offload(self, dofn: Any, rows: list[dict[str, Any]]) -> list | None:
+        """AnnotateArticles.analyse's results for these cleaned rows: the helpers' where they have them (waiting
+        for those in progress), the rest analysed here; None (all here) for a step the helpers were not
+        started for."""
+        params = (self._params or {}).get("annotate", {})
+        if dofn.model != params.get("model") or tuple(dofn.components) != tuple(params.get("components", ())):
             return None
-        if not self._lock.acquire(blocking=False):
-            return None  # another thread of the runner is using the helpers
-        try:
-            ready = [h for h in self.helpers if h.is_ready()]
-            if not ready:
-                return None
-            mine, theirs = self._split(batch, len(ready))
-            sent = []
-            for helper, chunk in zip(ready, theirs, strict=True):
-                try:
-                    if chunk:
-                        helper.submit(chunk)
-                        sent.append((helper, chunk))
-                except OSError as exc:
-                    self._drop(helper, exc)
-                    mine = mine + chunk
-            started = time.perf_counter()
-            outputs = list(dofn.annotate(mine))
-            mine_seconds = time.perf_counter() - started
-            waited = 0.0
-            for helper, chunk in sent:
-                try:
-                    started = time.perf_counter()
-                    outputs.extend(helper.result(ANNOTATE_RESULT_TIMEOUT_SECONDS))
-                    waited += time.perf_counter() - started
-                except Exception as exc:  # noqa: BLE001 - the chunk is annotated here instead
-                    self._drop(helper, exc)
-                    outputs.extend(dofn.annotate(chunk))
-            self.batches_spread += 1
-            self._balance(len(mine), mine_seconds, waited)
-            return outputs
-        finally:
-            self._lock.release()
+        keys = [content_key(r["text"], r.get("title") or None) for r in rows]
+        uris = [(r.get("_raw") or {}).get("source_uri") for r in rows]
+        results: list = [None] * len(rows)
+        waiting: list[tuple[int, _Pulled]] = []
+        with self._cond:
+            for i, uri in enumerate(uris):
+                item = self._pulled.get(uri) if uri else None
+                if item is None:
+                    continue
+                if item.state in ("queued", "sent") and self.helpers:
+                    # The Reshuffle before this step mixes the pull order: what this batch needs goes first.
+                    if item.state == "queued":
+                        self._urgent.append(item)
+                    waiting.append((i, item))
+                    continue
+                if item.state == "done" and item.key == keys[i]:
+                    results[i] = item.result
+                elif item.state == "queued":
+                    item.state = "taken"
+                self._claim(uri, item)
+            self._cond.notify_all()
+        waited = {i for i, _ in waiting}
+        here = self._analyse_here(dofn, rows, results, [i for i in range(len(rows))
+                                                        if results[i] is None and i not in waited])
+        deadline = time.monotonic() + ANNOTATE_RESULT_TIMEOUT_SECONDS
+        with self._cond:
+            for i, item in waiting:
+                # Waiting costs the runner's thread nothing while the helpers have the cores; it stops when no
+                # helper is left to take a queued article (their last feeder has given up).
+                while ((item.state == "sent" or (item.state == "queued" and self.helpers)) and not self._stopped
+                       and time.monotonic() < deadline):
+                    self._cond.wait(max(0.0, deadline - time.monotonic()))
+                if item.state == "queued":
+                    item.state = "taken"
+                if item.state == "done" and item.key == keys[i]:
+                    results[i] = item.result
+                self._claim(uris[i], item)
+        here += self._analyse_here(dofn, rows, results, [i for i, _ in waiting if results[i] is None])
+        self.analysed_here += here
+        self.from_helpers += len(rows) - here
+        return results
+
+    @staticmethod
+    def _analyse_here(dofn: Any, rows: list[dict[str, Any]], results: list, todo: list[int]) -> int:
+        """Fill results[i] for i in todo on this thread; how many."""
+        if todo:
+            analysed = dofn.analyse([rows[i]["text"] for i in todo], [rows[i].get("title") or None for i in todo])
+            for i, result in zip(todo, analysed, strict=True):
+                results[i] = result
+        return len(todo)

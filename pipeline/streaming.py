@@ -45,7 +45,7 @@ from apache_beam.transforms import trigger as triggers
 from apache_beam.transforms import window as windows
 from apache_beam.utils.timestamp import Duration, Timestamp
 
-from pipeline.graph import GraphConfig, ProcessArticles
+from pipeline.graph import ROW_LIST_TABLES, GraphConfig, ProcessArticles
 from pipeline.local_pubsub import DUPLICATE_COUNTED, ROWS_EMITTED
 from pipeline.pubsub_io import PublishDeadLetters, ReadArticleMessages
 from pipeline.run_record import versions, write_record
@@ -134,15 +134,15 @@ class CountPerWindow(beam.DoFn):
 
 
 class ReportEmitted(beam.DoFn):
-    """Pass-through: tells the local runner's adapter that a row of `table` was made for an article."""
+    """Pass-through of one article's rows of `table` (a list): tells the local runner's adapter they were made."""
 
     def __init__(self, table: str, run_id: str | None = None):
         self.table = table
         self.tally = Tally(run_id)
 
-    def process(self, row):
-        self.tally.report(ROWS_EMITTED, [(self.table, row["article_id"])])
-        yield row
+    def process(self, rows: list[dict[str, Any]]):
+        self.tally.report(ROWS_EMITTED, [(self.table, row["article_id"]) for row in rows])
+        yield rows
 
 
 class DropCrashCopies(beam.DoFn):
@@ -166,12 +166,14 @@ class DropCrashCopies(beam.DoFn):
         self.until = time.time() + horizon_seconds  # built when the run starts
         self.tally = Tally(run_id)
 
-    def process(self, row, w=beam.DoFn.WindowParam):
+    def process(self, element, w=beam.DoFn.WindowParam):
+        """element: an articles or errors row, or one article's list of entities or quotes rows."""
         if self.keys and time.time() > self.until:
             self.keys = frozenset()
+        row = element[0] if self.table in ROW_LIST_TABLES else element
         key = row["source_uri"] if self.table == "errors" else row["article_id"]
         if key not in self.keys:
-            yield row
+            yield element
             return
         from pipeline import local_pubsub as lp
 
@@ -184,7 +186,7 @@ class DropCrashCopies(beam.DoFn):
         elif self.table == "errors":
             self.tally.report(lp.ERROR_PUBLISHED, [row["source_uri"]])
         else:
-            self.tally.report(lp.ROWS_PUBLISHED, [(self.table, row["article_id"])])
+            self.tally.report(lp.ROWS_PUBLISHED, [(self.table, r["article_id"]) for r in element])
 
 
 def fixed_windows(window_seconds: int, allowed_lateness_seconds: int, late: triggers.TriggerFn) -> beam.WindowInto:
@@ -245,8 +247,10 @@ def build_streaming(p: beam.Pipeline, settings: StreamingSettings, config: Graph
     raw = p | "Read Pub/Sub" >> ReadArticleMessages(settings.subscription, settings.topic,
                                                      settings.timestamp_attribute, run_id)
     windowed = raw | "Window" >> WindowByEventTime(settings.window_seconds, settings.allowed_lateness_seconds, run_id)
+    # Entities and quotes travel as one list per article: each element costs the runner's triggers and
+    # GroupByKeys the same, and an article has ~70 of those rows (docs/performance.md).
     tables = dict(windowed | "Process" >> ProcessArticles(config, dedup=DropRepeatedArticles(
-        settings.dedup_horizon_seconds)))
+        settings.dedup_horizon_seconds), row_lists=True))
     if local_acks:
         for name, label in EMITTED_STEPS.items():
             tables[name] = tables[name] | label >> beam.ParDo(ReportEmitted(name, run_id))
@@ -257,7 +261,8 @@ def build_streaming(p: beam.Pipeline, settings: StreamingSettings, config: Graph
     written = {
         name: tables[name]
         | f"Fire {name} files" >> fire_files(settings)
-        | f"Write {name}" >> WriteWindowedParquet(settings.output, name, settings.run_id)
+        | f"Write {name}" >> WriteWindowedParquet(settings.output, name, settings.run_id,
+                                                  row_lists=name in ROW_LIST_TABLES)
         for name in TABLES
     }
     _ = tables[DUPLICATES] | "Count duplicates" >> beam.ParDo(CountPerWindow(DUPLICATES, run_id))
@@ -438,7 +443,7 @@ def run_streaming(options, settings: StreamingSettings, config: GraphConfig, pro
     pool = AnnotatePool(annotate_helpers(options.view_as(DirectOptions).direct_num_workers or 1))
     crashed = crashed_copies(settings.output, run_key, settings.run_id, settings.dedup_horizon_seconds)
     adapter = LocalPubSub(settings.source, settings.run_id, settled_steps=tuple(EMITTED_STEPS.values()),
-                          written_before=crashed["messages"])
+                          written_before=crashed["messages"], on_pulled=pool.prefetch)
     try:
         p = beam.Pipeline(options=options)
         build_streaming(p, settings, config, local_acks=True, crash_copies=crashed)
@@ -449,11 +454,11 @@ def run_streaming(options, settings: StreamingSettings, config: GraphConfig, pro
             return 2
         pool.install({"model": config.model, "components": tuple(config.components),
                       "batch_size": config.nlp_batch_size, "max_nlp_chars": config.max_nlp_chars,
-                      "row_lists": False})
+                      "row_lists": True}, config.max_input_bytes, config.pipeline_version)
         stopper.install()
         result = p.run()
         print(f"streaming run {settings.run_id}: reading {settings.source} -> {settings.output} "
-              f"({settings.window_seconds}s windows, spaCy on {1 + len(pool.helpers)} process(es)); SIGTERM or "
+              f"({settings.window_seconds}s windows, spaCy helper processes: {len(pool.helpers)}); SIGTERM or "
               "Ctrl-C to stop", file=sys.stderr, flush=True)
         failed, error = threading.Event(), []
 

@@ -65,10 +65,12 @@ def window_count_name(label: str, what: str) -> str:
 
 
 class ParquetRowSink(fileio.FileSink):
-    """Rows (dicts) of one table -> one Parquet file with the table's schema, written in batches."""
+    """Rows (dicts) of one table -> one Parquet file with the table's schema, written in batches.
+    row_lists: each record is a list of rows (one article's entities or quotes)."""
 
-    def __init__(self, table: str):
+    def __init__(self, table: str, row_lists: bool = False):
         self.table = table
+        self.row_lists = row_lists
         self._writer: pq.ParquetWriter | None = None
         self._rows: list[dict] = []
 
@@ -80,8 +82,11 @@ class ParquetRowSink(fileio.FileSink):
         self._writer = pq.ParquetWriter(fh, TABLES[self.table], compression="zstd")
         self._rows = []
 
-    def write(self, record: dict) -> None:
-        self._rows.append(record)
+    def write(self, record: dict | list[dict]) -> None:
+        if self.row_lists:
+            self._rows.extend(record)
+        else:
+            self._rows.append(record)
         if len(self._rows) >= ROWS_PER_BATCH:
             self._write_batch()
 
@@ -102,11 +107,17 @@ class ParquetRowSink(fileio.FileSink):
 class _SinkForTable:
     """WriteToFiles calls sink(destination) for a fresh sink per file."""
 
-    def __init__(self, table: str):
+    def __init__(self, table: str, row_lists: bool = False):
         self.table = table
+        self.row_lists = row_lists
 
     def __call__(self, destination: str) -> ParquetRowSink:
-        return ParquetRowSink(self.table)
+        return ParquetRowSink(self.table, self.row_lists)
+
+
+def partition_of_list(rows: list[dict[str, Any]]) -> str:
+    """The dt= value of one article's rows (they share it)."""
+    return partition_of(rows[0])
 
 
 # WriteToFiles' shards per (destination, window, pane); the file names below rely on it being 1.
@@ -273,11 +284,12 @@ class WriteWindowedParquet(beam.PTransform):
     each firing would rewrite the rows of the earlier ones.
     """
 
-    def __init__(self, root: str, table: str, run_id: str):
+    def __init__(self, root: str, table: str, run_id: str, row_lists: bool = False):
+        """row_lists: each element is one article's list of rows (entities, quotes), not one row."""
         super().__init__()
         if table not in TABLES:
             raise ValueError(f"unknown table {table!r}")
-        self.root, self.table, self.run_id = root, table, run_id
+        self.root, self.table, self.run_id, self.row_lists = root, table, run_id, row_lists
 
     def expand(self, rows):
         # Finished files wait under the run's temp folder until the commit layer publishes them.
@@ -285,8 +297,8 @@ class WriteWindowedParquet(beam.PTransform):
         files = rows | "Write files" >> fileio.WriteToFiles(
             path=ready,
             file_naming=WindowedFileNaming(ready, self.run_id),
-            destination=partition_of,
-            sink=_SinkForTable(self.table),
+            destination=partition_of_list if self.row_lists else partition_of,
+            sink=_SinkForTable(self.table, self.row_lists),
             shards=SHARDS,
             max_writers_per_bundle=0,
             temp_directory=StaticValueProvider(str, join(self.root, TEMP_DIR, self.run_id, self.table)),

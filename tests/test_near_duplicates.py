@@ -4,6 +4,7 @@ import datetime as dt
 import json
 
 import apache_beam as beam
+import numpy as np
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
@@ -101,6 +102,29 @@ def test_beam_transform_matches_the_in_memory_index():
         marked = p | beam.Create(rows) | MarkNearDuplicates(threshold=0.6)
         assert_that(marked | beam.Map(lambda r: (r["article_id"], r["duplicate_of"])),
                     equal_to([("a", None), ("b", "a"), ("c", None), ("d", "a"), ("e", None)]))
+
+
+def test_a_windows_members_give_the_pairs_that_bucket_grouping_gives():
+    """A stream groups a window's members under one key and buckets them in memory (one element per article
+    through the GroupByKey instead of one per band): the pairs are those of one GroupByKey per bucket."""
+    from transforms.near_duplicates import _bucket_pairs, _window_pairs, band_keys, lsh_member
+
+    rows = [row("a", STORY, T0), row("b", SYNDICATED, T0 + dt.timedelta(hours=2)), row("c", OTHER, T0),
+            row("d", STORY + " Updated with a correction at noon.", T0 + dt.timedelta(hours=5)),
+            row("f", OTHER.replace("third", "fourth"), T0 + dt.timedelta(hours=1))]
+    members = [lsh_member(r) for r in rows]
+    bands = lsh_bands(0.6)
+    buckets: dict = {}
+    for m in members:
+        for key in band_keys(np.frombuffer(m[2], dtype=np.uint32), bands):
+            buckets.setdefault(key, []).append(m)
+    per_bucket = sorted(p for item in buckets.items() for p in _bucket_pairs(item, 0.6))
+    per_window = sorted(_window_pairs((b"", members), 0.6, bands))
+    assert per_window == per_bucket
+    earliest: dict = {}
+    for later, earlier in per_window:  # the join keeps the earliest original of each copy
+        earliest[later] = min(earliest.get(later, earlier), earlier)
+    assert {later: earlier[1] for later, earlier in earliest.items()} == {"b": "a", "d": "a", "f": "c"}
 
 
 def test_batch_dedup_drops_exact_copies_and_marks_near_copies_of_the_survivor():

@@ -143,8 +143,9 @@ def test_a_restart_leaves_out_the_rows_a_crashed_run_published(tmp_path):
         kept = [r for n in (1, 2, 3) for r in articles.process({"article_id": str(n), "source_uri": uri(n)}, w)]
         assert [r["article_id"] for r in kept] == ["3"]
         quotes_step = DropCrashCopies("quotes", found["quotes"], 3600, run)
-        kept = [r for n in (1, 2) for r in quotes_step.process({"article_id": str(n)}, w)]
-        assert [r["article_id"] for r in kept] == ["2"]  # the crashed run had not published article 2's quotes
+        # one article's quotes rows travel as one list
+        kept = [rows for n in (1, 2) for rows in quotes_step.process([{"article_id": str(n)}], w)]
+        assert kept == [[{"article_id": "2"}]]  # the crashed run had not published article 2's quotes
         assert heard == [(lp.ARTICLE_PUBLISHED, [(uri(1), "1")]), (lp.ARTICLE_PUBLISHED, [(uri(2), "2")]),
                          (lp.ROWS_PUBLISHED, [("quotes", "1")])]
         counts = snapshot(run)

@@ -85,9 +85,10 @@ class CleanArticle(beam.DoFn):
 
 
 # Set only by the local streaming runner's adapter (pipeline/local_pubsub.py, AnnotatePool): a function
-# (dofn, batch) -> the batch's outputs, or None to annotate here. Beam 2.77's local runner runs one bundle at
-# a time on one thread, so the adapter spreads a batch's spaCy work over helper processes. Never set on
-# Dataflow, where each worker already runs one SDK process per core.
+# (dofn, rows) -> AnnotateArticles.analyse's results for those rows, or None to analyse them here. Beam 2.77's
+# local runner runs one bundle at a time on one thread, so the adapter has helper processes analyse the
+# articles as soon as they are pulled. Never set on Dataflow, where each worker already runs one SDK process
+# per core.
 ANNOTATE_OFFLOAD = None
 
 
@@ -128,39 +129,66 @@ class AnnotateArticles(beam.DoFn):
         gc.freeze()
 
     def process(self, batch: list[dict[str, Any]]):
-        offload = ANNOTATE_OFFLOAD
-        if offload is not None:  # only ever set by the local runner's adapter (pipeline/local_pubsub.py)
-            outputs = offload(self, batch)
-            if outputs is not None:
-                yield from outputs
-                return
         yield from self.annotate(batch)
 
     def annotate(self, batch: list[dict[str, Any]]):
-        """The outputs of one batch, computed here (process() may hand part of it to other processes)."""
-        from transforms.annotate import docs_with_titles, rows_from_doc
-        from transforms.nlp_model import exclusive_use
-
-        nlp = self.nlp
+        """The outputs of one batch: articles rows (with nlp_status), and their entities and quotes rows."""
         todo = []
         for row in batch:
-            lang = (row.get("language") or "").split("-")[0].lower()
-            if lang and lang != nlp.lang:
-                row["nlp_status"] = f"skipped: language '{lang}' is not the model's '{nlp.lang}'"
-                yield self._article(row)
-            elif len(row["text"]) > self.max_nlp_chars:
-                # spaCy's parser needs about 1 GB per 100k characters: keep the article, skip NLP.
-                row["nlp_status"] = (f"skipped: text has {len(row['text'])} characters, over --max_nlp_chars "
-                                     f"{self.max_nlp_chars}")
+            skipped = self.skip_reason(row)
+            if skipped:
+                row["nlp_status"] = skipped
                 yield self._article(row)
             else:
                 todo.append(row)
         if not todo:
             return
-        self.articles_since_trim += len(todo)
+        offload = ANNOTATE_OFFLOAD
+        # only ever set by the local runner's adapter (pipeline/local_pubsub.py): it may hold rows already
+        analysed = offload(self, todo) if offload is not None else None
+        if analysed is None:
+            analysed = self.analyse([r["text"] for r in todo], [r.get("title") or None for r in todo])
+        for row, result in zip(todo, analysed, strict=True):
+            if isinstance(result, BaseException):
+                yield pvalue.TaggedOutput(ERRORS, error_row(row["_raw"], "annotate", _unexpected("annotate", result)))
+                continue
+            row["nlp_status"] = "ok"
+            row["model"] = self.model_version
+            for tag, rows in zip((ENTITIES, QUOTES), result, strict=True):
+                for r in rows:
+                    r.update(article_id=row["article_id"], dt=row["dt"])
+                    if "attribution_id" in r:  # fragments of one quotation: unique across articles
+                        r["attribution_id"] = f"{row['article_id']}:{r['attribution_id']}"
+                if self.row_lists:
+                    if rows:
+                        yield pvalue.TaggedOutput(tag, rows)
+                else:
+                    for r in rows:
+                        yield pvalue.TaggedOutput(tag, r)
+            yield self._article(row)
+
+    def skip_reason(self, row: dict[str, Any]) -> str | None:
+        """Why the article gets no spaCy pass (its `nlp_status`), or None."""
+        lang = (row.get("language") or "").split("-")[0].lower()
+        if lang and lang != self.nlp.lang:
+            return f"skipped: language '{lang}' is not the model's '{self.nlp.lang}'"
+        if len(row["text"]) > self.max_nlp_chars:
+            # spaCy's parser needs about 1 GB per 100k characters: keep the article, skip NLP.
+            return f"skipped: text has {len(row['text'])} characters, over --max_nlp_chars {self.max_nlp_chars}"
+        return None
+
+    def analyse(self, texts: list[str], titles: list[str | None]) -> list[tuple[list, list] | BaseException]:
+        """(entity rows, quote rows) per text and its title, from one spaCy pass; an article that fails
+        gets its exception instead. Plain data in and out: the local runner's helper processes call this."""
+        from transforms.annotate import docs_with_titles, rows_from_doc
+        from transforms.nlp_model import exclusive_use
+
+        nlp = self.nlp
+        self.articles_since_trim += len(texts)
         if self.articles_since_trim >= TRIM_EVERY_ARTICLES:
             self.articles_since_trim = 0
             release_free_memory()
+        results: list[tuple[list, list] | BaseException] = []
         # A long-running worker (a stream) meets new words forever, and spaCy keeps every string and
         # lexeme it has seen in the shared vocab: memory would grow without bound. Inside a memory zone
         # the strings and lexemes a batch adds are dropped when the batch ends. Only plain rows (Python
@@ -168,38 +196,23 @@ class AnnotateArticles(beam.DoFn):
         # The zone is exclusive: the model is shared by the worker's threads (see exclusive_use).
         with exclusive_use(nlp), nlp.memory_zone():
             started = time.perf_counter()
-            titles = [r.get("title") or None for r in todo]
             try:
                 # one nlp.pipe call parses each article's text and its headline (headline quotes)
-                docs = docs_with_titles(nlp, [r["text"] for r in todo], titles, self.batch_size)
+                docs = docs_with_titles(nlp, texts, titles, self.batch_size)
             except Exception:  # noqa: BLE001 - retry one by one so one bad article cannot sink a batch
-                docs = [(None, None)] * len(todo)
+                docs = [(None, None)] * len(texts)
             self.nlp_ms.inc(int((time.perf_counter() - started) * 1000))
-            for row, title, (doc, title_doc) in zip(todo, titles, docs, strict=True):
+            for text, title, (doc, title_doc) in zip(texts, titles, docs, strict=True):
                 try:
                     if doc is None:
-                        doc = nlp(row["text"])
+                        doc = nlp(text)
                         title_doc = nlp(title) if title else None
                     started = time.perf_counter()
-                    entities, quotes = rows_from_doc(doc, row["text"], title_doc, title)
+                    results.append(rows_from_doc(doc, text, title_doc, title))
                     self.rows_ms.inc(int((time.perf_counter() - started) * 1000))
-                except Exception as exc:  # noqa: BLE001
-                    yield pvalue.TaggedOutput(ERRORS, error_row(row["_raw"], "annotate", _unexpected("annotate", exc)))
-                    continue
-                row["nlp_status"] = "ok"
-                row["model"] = self.model_version
-                for tag, rows in ((ENTITIES, entities), (QUOTES, quotes)):
-                    for r in rows:
-                        r.update(article_id=row["article_id"], dt=row["dt"])
-                        if "attribution_id" in r:  # fragments of one quotation: unique across articles
-                            r["attribution_id"] = f"{row['article_id']}:{r['attribution_id']}"
-                    if self.row_lists:
-                        if rows:
-                            yield pvalue.TaggedOutput(tag, rows)
-                    else:
-                        for r in rows:
-                            yield pvalue.TaggedOutput(tag, r)
-                yield self._article(row)
+                except Exception as exc:  # noqa: BLE001 - the article becomes an errors row
+                    results.append(exc)
+        return results
 
     def _article(self, row: dict[str, Any]) -> dict[str, Any]:
         row = dict(row)

@@ -170,10 +170,25 @@ def lsh_member(row: dict[str, Any]) -> tuple[tuple, str, bytes] | None:
     return None if sig is None else (order_key(row), row["article_id"], sig.tobytes())
 
 
+def _window_pairs(item, threshold: float, bands: tuple[tuple[int, int], ...]):
+    """All members of one window -> the pairs that grouping them per LSH bucket gives (_bucket_pairs)."""
+    _, members = item
+    buckets: dict[bytes, list] = {}
+    for member in members:
+        for key in band_keys(np.frombuffer(member[2], dtype=np.uint32), bands):
+            buckets.setdefault(key, []).append(member)
+    for key, group in buckets.items():
+        yield from _bucket_pairs((key, group), threshold)
+
+
 class NearCopyEarlier(beam.PTransform):
     """LSH members -> (later article_id, (order, earlier article_id)) for every verified near-copy pair.
 
-    One GroupByKey per band bucket spreads the comparisons over workers; no worker needs every signature."""
+    Bounded input: one GroupByKey per band bucket spreads the comparisons over workers; no worker needs every
+    signature. A stream groups per window instead, all of a window's members under one key, and buckets them
+    in memory: the same pairs, with one grouped element per article instead of one per band (14), which is
+    what a runner's triggers and GroupByKeys cost by (the local runner spent most of its time there), and a
+    window's members are few (about 600 bytes each)."""
 
     def __init__(self, threshold: float):
         super().__init__()
@@ -182,6 +197,13 @@ class NearCopyEarlier(beam.PTransform):
     def expand(self, members):
         threshold = self.threshold
         bands = lsh_bands(threshold)
+        if not members.is_bounded:
+            return (
+                members
+                | "Key by window" >> beam.Map(lambda member: (b"", member))
+                | "Group window" >> beam.GroupByKey()
+                | "Verify candidate pairs" >> beam.FlatMap(_window_pairs, threshold, bands)
+            )
 
         def buckets(member):
             for key in band_keys(np.frombuffer(member[2], dtype=np.uint32), bands):
