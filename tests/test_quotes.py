@@ -610,6 +610,15 @@ def test_comments_about_and_verbs_of_emphasis_take_their_content(nlp):
     assert (q["text"], q["speaker"]) == ("a goal of full employment", "the premier")
 
 
+def test_a_title_between_two_fragments_joins_nothing(nlp):
+    quotes = quotes_of(nlp, "“We are not giving up on this town,” Okafor said Thursday on “Morning Edition.” “It has "
+                            "been through worse and it will get through this.”")
+    assert [q["text"] for q in quotes] == ["We are not giving up on this town",
+                                          "It has been through worse and it will get through this."]
+    assert {(q["speaker"], q["cue"], q["attribution_id"]) for q in quotes} == {
+        ("Okafor", "said", quotes[0]["attribution_id"])}
+
+
 # ----------------------------------------------------------------------------- offset contract
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from([

@@ -42,10 +42,20 @@ def direct_quotes(doc: Doc, text: str, marks: list[tuple[int, int]], direct_attr
     partial_of maps a quote mark to the partial quote of `reported` that holds it; a partial quote that
     goes on in the next quote marks is replaced there by one with that fragment added."""
     groups: list[tuple[int, int, Attribution | None]] = []  # (first mark, last mark, attribution)
+    titles: set[int] = set()
     for k, (start, end) in enumerate(marks):
         if k in partial_of:
             continue
+        if (after[k] is None and k not in direct_attr and not opens_sentence(text, start)
+                and _is_title(doc, text, start, end)):
+            # '“A,” Flynn said on “Fox and Friends.” “B.”': a title inside the narration is no quote, and
+            # the fragments on either side of it still belong together
+            titles.add(k)
+            continue
         attr = after[k] or direct_attr.get(k) or direct_cue(doc, text, marks, mask, k)
+        previous_mark = k - 1
+        while previous_mark in titles:
+            previous_mark -= 1
         if (attr is None and k - 1 in partial_of
                 and _continues(doc, text, reported[partial_of[k - 1]], marks[k - 1][1], start)):
             # 'Biden “has a lot of roles,” said Doyle. “He has that appeal.”': the partial quote goes on
@@ -59,14 +69,14 @@ def direct_quotes(doc: Doc, text: str, marks: list[tuple[int, int]], direct_attr
             g_first, g_last, g_attr = groups[-1]
             gap_start, gap_end = marks[g_last][1], start
             same_cue = attr is None or g_attr is None or _cue_index(attr) == _cue_index(g_attr)
-            if (g_last == k - 1 and same_cue and "\n" not in text[gap_start:gap_end]
+            if (g_last == previous_mark and same_cue and "\n" not in text[gap_start:gap_end]
                     and not _is_title(doc, text, start, end)  # '..., he said on “Fox and Friends.”'
                     and gap_ok(doc, gap_start, gap_end, attr or g_attr)
                     and (word_count(doc, gap_start, gap_end) <= word_count(doc, marks[g_first][0], gap_start)
                          + word_count(doc, start, end) or _resumes(text, marks[g_last], start, end))):
                 groups[-1] = (g_first, k, g_attr or attr)
                 continue
-            if (g_last == k - 1 and attr is None and g_attr is not None and "\n" in text[gap_start:gap_end]
+            if (g_last == previous_mark and attr is None and g_attr is not None and "\n" in text[gap_start:gap_end]
                     and not text[text.find("\n", gap_start, gap_end) : gap_end].strip(OPEN_MARKS + " \t\n")
                     and gap_ok(doc, gap_start, text.find("\n", gap_start, gap_end), g_attr)
                     and _stands_alone(doc, text, [(start, end)]) and _closed(text, end)
@@ -75,7 +85,7 @@ def direct_quotes(doc: Doc, text: str, marks: list[tuple[int, int]], direct_attr
                 # in the same quote marks: a stray '"' opening a paragraph of narration is no quote)
                 groups[-1] = (g_first, k, g_attr)
                 continue
-            if (g_last == k - 1 and attr is None and "\n" not in text[gap_start:gap_end]
+            if (g_last == previous_mark and attr is None and "\n" not in text[gap_start:gap_end]
                     and _stands_alone(doc, text, [(start, end)])
                     and (g_attr is not None or _stands_alone(doc, text, marks[g_first : g_last + 1]))):
                 # '“A,” said Robin Maynard, half joking. He holds two degrees. “B.”': A and B are two fragments
@@ -89,18 +99,19 @@ def direct_quotes(doc: Doc, text: str, marks: list[tuple[int, int]], direct_attr
     previous: Quote | None = None
     for first, last, attr in groups:
         start, end = marks[first][0], marks[last][1]
-        if attr is None and not _stands_alone(doc, text, marks[first : last + 1]):
+        pieces = [m for j, m in enumerate(marks[first : last + 1], first) if j not in titles]
+        if attr is None and not _stands_alone(doc, text, pieces):
             continue  # scare quotes, titles, nicknames
         if (first not in direct_attr and not _said_after(text, marks, first, last, after)
                 and not text[:start].rstrip(OPEN_MARKS + " \t\n").endswith(":")  # 'a new message: "It's me."'
-                and all(_is_title(doc, text, s, e) for s, e in marks[first : last + 1])):
+                and all(_is_title(doc, text, s, e) for s, e in pieces)):
             continue  # 'said on ABC's “This Week,”': a show, a book, a slogan
         if attr is None:
             before = [q for q in [previous, *partials] if q is not None and q.end_char <= start]
-            quote = _inherit(resolver, text, marks[first : last + 1],
+            quote = _inherit(resolver, text, pieces,
                              max(before, key=lambda q: q.end_char, default=None))
         else:
-            quote = make_quote(resolver, start, end, "direct", attr, tuple(marks[first : last + 1]))
+            quote = make_quote(resolver, start, end, "direct", attr, tuple(pieces))
         quotes.append(quote)
         previous = quote
     return quotes
