@@ -25,13 +25,13 @@ doubt show find mention muse scoff brag propose recommend demand threaten questi
 acknowledge concur guess figure reason surmise theorize posit opine exclaim shout yell chant read proclaim
 echo repeat remember continue realize realise understand assume recognize recognise signal
 point charge affirm reaffirm underscore clarify confess decide determine discover notice
-project convince persuade feel describe
+project convince persuade feel describe rule
 """.split())
 
 INFINITIVE = set("""
 vow promise pledge refuse decline threaten plan seek want hope agree urge ask tell warn expect claim decide
 intend offer propose demand prefer wish vote call advise order encourage push pressure invite remind
-like love aim convince persuade
+like love aim convince persuade exhort implore beg
 """.split())
 
 OBJECT = set("""
@@ -44,6 +44,8 @@ support back favor favour embrace champion name issue
 reference rebuke assail lambaste deride bemoan invoke retweet email outline detail congratulate request rebut liken
 articulate document expect want explain deny
 stress emphasize emphasise underscore proclaim declare signal indicate
+promise pledge vow
+commend chide scold berate ridicule excoriate castigate fault admire disparage belittle
 """.split())
 
 PREPS: dict[str, tuple[str, ...]] = {
@@ -84,7 +86,7 @@ PREPS: dict[str, tuple[str, ...]] = {
 # Verbs of regard: "experts see the vote as a test", "Rubio is seen as the favourite", "considered it a mistake";
 # the content is the object (or passive subject) with what it is regarded as.
 REGARD = {"see", "view", "regard", "consider", "identify", "hail", "declare", "characterize", "characterise", "label",
-          "brand", "dub", "paint", "depict", "cast"}
+          "brand", "dub", "paint", "depict", "cast", "rate"}
 
 # Nouns and adjectives of stance, with the preposition that introduces their content: "concerns about the
 # deal", "Trump's criticism of Cruz", "Davis was critical of all the candidates".
@@ -96,6 +98,8 @@ STANCE_WORDS: dict[str, tuple[str, ...]] = {
     "endorsement": ("of",), "mention": ("of",), "defense": ("of",),
     "critical": ("of",), "supportive": ("of",), "skeptical": ("of", "about"), "wary": ("of",),
     "concerned": ("about",), "optimistic": ("about",),
+    "hope": ("of", "for"), "hopes": ("of", "for"), "fears": ("of", "about", "over"),
+    "opposition": ("to",), "praise": ("for", "of"), "condemnation": ("of",),
 }
 # Nouns of speech acts with the preposition that introduces what was said: "Trump's attacks on the judge",
 # "residents voiced complaints about the noise", "her warnings about the deficit", "made comments about the
@@ -114,7 +118,13 @@ CLAIM_NOUNS = set("""
 claim claims assertion assertions assumption suggestion belief beliefs complaint complaints allegation allegations
 accusation accusations argument arguments warning warnings promise insistence contention charge charges prediction
 admission fear fears hope hopes view conviction report reports statement statements announcement finding findings
+concern concerns worry worries doubt doubts suspicion suspicions speculation assurance assurances acknowledgment
+acknowledgement rumor rumors rumour rumours case
 """.split())
+# Adjectives of certainty and feeling whose subject holds the that-clause after them: "the mayor is confident that
+# the bridge will reopen", "aides were adamant that nothing had changed" (cue_type thought).
+THOUGHT_ADJECTIVES = {"confident", "hopeful", "aware", "adamant", "convinced", "certain", "sure", "optimistic",
+                      "worried", "concerned", "afraid", "fearful", "doubtful", "skeptical", "frustrated", "insistent"}
 # Nouns of intention that carry a to-infinitive: "his plan to run", "Clinton’s pledge to raise wages" (not
 # "decision": a decision is no attribution).
 INTENT_NOUNS = set("""
@@ -129,7 +139,7 @@ reiterated reiterating renew renews renewed renewing have has had share shares s
 
 # Verbs whose object is the person addressed ("told reporters"), never the content.
 ADDRESSEE = {"tell", "inform", "assure", "reassure", "advise", "ask", "urge", "warn", "remind", "encourage",
-             "invite", "order", "push", "pressure", "convince", "persuade"}
+             "invite", "order", "push", "pressure", "convince", "persuade", "exhort", "implore", "beg"}
 # Cues that are too common as plain verbs to count without a content clause of their own.
 BELIEF = {"believe", "think", "hope", "fear", "worry", "expect", "feel", "know", "suspect", "doubt", "add", "call",
           "point", "question", "wonder", "answer", "post", "write", "counter", "continue", "show", "find", "learn",
@@ -143,6 +153,19 @@ COGNITION = {"believe", "think", "hope", "fear", "worry", "expect", "feel", "kno
 # tables above not listed here reports words said or written. "Who said what" queries keep cue_type = 'speech'.
 SPEECH, THOUGHT, EVIDENCE, INTENTION, STANCE = "speech", "thought", "evidence", "intention", "stance"
 CUE_TYPES = (SPEECH, THOUGHT, EVIDENCE, INTENTION, STANCE)
+# Stances a subject receives from others, and the verbs of receiving them: "the bill has drawn criticism from
+# lawmakers", "the mayor faced criticism from residents for the closures", "Rubio won the support of
+# governors". The subject is what the stance is about; who holds it follows "from" (or "of").
+RECEIVED_STANCES: dict[str, str] = {
+    "criticism": STANCE, "criticisms": STANCE, "praise": STANCE, "condemnation": STANCE, "backlash": STANCE,
+    "rebuke": STANCE, "rebukes": STANCE, "ridicule": STANCE, "support": STANCE, "endorsement": STANCE,
+    "endorsements": STANCE, "complaints": SPEECH, "accusations": SPEECH, "attacks": SPEECH, "objections": SPEECH,
+}
+RECEIVE_VERBS = set("""
+draw draws drew drawn drawing face faces faced facing receive receives received receiving get gets got gotten
+getting earn earns earned earning win wins won winning attract attracts attracted attracting garner garners
+garnered garnering enjoy enjoys enjoyed enjoying
+""".split())
 # "Clinton believes the deal is bad", "experts see the vote as a test": a belief, not an utterance.
 THOUGHT_VERBS = {"believe", "think", "hope", "fear", "worry", "expect", "feel", "know", "suspect", "doubt", "wonder",
                  "realize", "realise", "understand", "assume", "remember", "learn", "figure", "guess", "reason",
@@ -157,9 +180,12 @@ STANCE_VERBS = {"endorse", "criticize", "criticise", "praise", "reject", "denoun
                 "slam", "attack", "mock", "tout", "decry", "condemn", "blame", "oppose", "support", "back", "favor",
                 "favour", "embrace", "champion", "rebuke", "assail", "lambaste", "deride", "bemoan", "applaud",
                 "welcome", "thank", "congratulate", "credit", "side", "distance", "balk", "rail", "lash",
+                "commend", "chide", "scold", "berate", "ridicule", "excoriate", "castigate", "fault", "admire",
+                "disparage", "belittle", "rate",
                 "acquiesce", "spar", "focus", "weigh"}
 # Nouns of saying that hold a belief rather than an utterance ("his belief that ...").
-THOUGHT_NOUNS = {"assumption", "belief", "beliefs", "fear", "fears", "hope", "hopes", "view", "conviction"}
+THOUGHT_NOUNS = {"assumption", "belief", "beliefs", "fear", "fears", "hope", "hopes", "view", "conviction", "concern",
+                 "concerns", "worry", "worries", "doubt", "doubts", "suspicion", "suspicions"}
 # Nouns of intention that are speech acts ("her pledge to ...", "his call to ...").
 SPEECH_INTENT_NOUNS = {"promise", "promises", "pledge", "pledges", "vow", "vows", "threat", "threats", "call", "calls",
                        "proposal", "demand", "demands"}
@@ -222,7 +248,8 @@ IRREGULAR = {
 }
 # Verbs whose final consonant doubles (admit -> admitted).
 DOUBLING = {"admit", "quip", "regret", "commit", "omit", "submit", "plan", "refer", "concur", "chat", "rebut", "slam",
-            "prefer", "ban", "bar", "jab", "snap", "spar", "stop", "confer", "control", "deter", "compel", "occur"}
+            "prefer", "ban", "bar", "jab", "snap", "spar", "stop", "confer", "control", "deter", "compel", "occur",
+            "brag", "dub", "beg"}
 
 
 def _forms(base: str) -> list[str]:

@@ -223,6 +223,11 @@ def introduces(doc: Doc, cue: Token, quote_start: int) -> bool:
         return True
     clause = cue_clause(cue)
     words = [t for t in gap if not (t.is_punct or t.is_space)]
+    if cue.lower_ == "according":
+        # 'According to X, the move reeks of “fear”': the source ends at its comma, what follows is content
+        rest = [t for t in gap if not (t.is_space or t.is_quote and t.i == gap.end - 1)]
+        if not rest or rest[-1].text != ",":
+            return False
     return any(t.text in (",", ":") for t in gap) and all(t.i in clause for t in words)
 
 

@@ -4,7 +4,8 @@ Every rule starts at one token and returns a `Candidate` (attribution + content 
   * a reporting verb and the complement it takes (`transforms.cues`): "X said (that) ...",
     "..., X said", "X told reporters ...", "X accused Y of ...", "X vowed to ...", "X warned of ...";
   * "according to X, ...", "in the latest poll, ...";
-  * nouns and adjectives of saying or stance: "Trump's assertion that ...", "concerns about ...";
+  * nouns and adjectives of saying or stance: "Trump's assertion that ...", "concerns about ...", "is
+    confident that ...", and a stance received: "the bill drew criticism from lawmakers";
   * "reportedly", "made it clear that ...", passives ("was told that ...", "is seen as ...").
 Each candidate carries its `cue_type` (`transforms.cues.cue_type`). Constructions that attribute
 nothing are no candidates: impressions ("seems to", "appeared to"), forecasts without a source
@@ -25,6 +26,7 @@ from transforms.cues import (
     COGNITION,
     CUE_LEMMA,
     EVIDENCE,
+    EVIDENCE_VERBS,
     INFINITIVE,
     INTENT_NOUNS,
     INTENTION,
@@ -32,6 +34,8 @@ from transforms.cues import (
     NO_COMMENT,
     OBJECT,
     PREPS,
+    RECEIVE_VERBS,
+    RECEIVED_STANCES,
     REGARD,
     SPEECH,
     SPEECH_ACT_NOUNS,
@@ -39,6 +43,7 @@ from transforms.cues import (
     STANCE,
     STANCE_WORDS,
     THOUGHT,
+    THOUGHT_ADJECTIVES,
     THOUGHT_NOUNS,
     cue_lemma,
     cue_type,
@@ -78,12 +83,12 @@ SAID_AS = {"add", "post", "write", "mention", "answer", "counter"}
 PUT = {"put", "puts", "putting"}
 # Every word reported_candidate can act on: any other token is rejected with one set lookup (most are).
 _TRIGGERS = frozenset().union(("according", "in", "clear"), PUT, STANCE_WORDS, CLAIM_NOUNS, INTENT_NOUNS, HEARSAY,
-                              CUE_LEMMA)
+                              RECEIVED_STANCES, THOUGHT_ADJECTIVES, CUE_LEMMA)
 MIN_REPORTED_WORDS = 1
 # Where a word spelled like a stance noun is a verb ("declined to comment on the case").
 CLAUSAL = {"ROOT", "ccomp", "xcomp", "advcl", "relcl", "parataxis", "acl", "pcomp"}
 # Nouns of speech acts that name deeds as well ("the attack on the convoy"): a speech act only with a holder.
-DEEDS_OR_WORDS = {"attack", "attacks"}
+DEEDS_OR_WORDS = {"attack", "attacks", "opposition"}
 # Verbs that voice an attitude about something ("expressed concern about ...") and the prepositions that
 # introduce what it is about ("show" and "offer" do not: "a poll shows a bump for Clinton", "offered help to
 # students").
@@ -96,14 +101,20 @@ def reported_candidate(tok: Token) -> Candidate | None:
     low = tok.lower_
     if low not in _TRIGGERS:
         return None
-    if low == "according" and tok.dep_ == "prep":
+    if low == "according" and tok.dep_ in ("prep", "ROOT"):
         return _according(tok)
     if low == "in" and tok.dep_ == "prep":
         return _poll_in(tok)
+    if low in RECEIVED_STANCES and tok.dep_ == "dobj" and tok.head.lower_ in RECEIVE_VERBS:
+        return _received(tok)  # "the bill has drawn criticism from lawmakers"
     if low in STANCE_WORDS:
         stance = _stance(tok)
         if stance is not None:
             return stance  # "her warnings about the deficit"; else "her warning that ...", "did not mention X" below
+    if low in THOUGHT_ADJECTIVES and tok.dep_ == "acomp":
+        certain = _certain_that(tok)
+        if certain is not None:
+            return certain  # "the mayor is confident that the bridge will reopen"
     if (low in CLAIM_NOUNS or low in INTENT_NOUNS) and tok.dep_ not in VERBAL:
         return _claim(tok)
     if low in HEARSAY and tok.dep_ == "advmod":
@@ -172,6 +183,9 @@ def _stance(word: Token) -> Candidate | None:
     holder = next((c for c in word.children if c.dep_ == "poss"), None) or _from_whom(word)
     if holder is None and word.dep_ in ("dobj", "attr", "acomp", "oprd"):
         holder = next((c for c in word.head.children if c.dep_ == "nsubj"), None)
+    elif holder is None and word.dep_ == "pobj" and word.head.lower_ in ("with", "in") and word.head.dep_ == "prep":
+        # 'the council went ahead with hopes of a quick deal': whoever does the verb holds it
+        holder = next((c for c in word.head.head.children if c.dep_ == "nsubj"), None)
     if (holder is None and (word.lower_ in DEEDS_OR_WORDS or word.dep_ in CLAUSAL)
             or holder is not None and holder.lower_ in NON_SPEAKERS | RELATIVE | {"it"}):
         # 'The attack on the convoy killed three soldiers': a deed, unless someone's words; 'declined to comment
@@ -185,6 +199,53 @@ def _stance(word: Token) -> Candidate | None:
     speaker = mention_span(holder) if holder is not None else None
     attr = Attribution(word, f"{word.text} {prep.text}", speaker, cue_type=kind)
     return Candidate(attr, span[0], span[1], "stance")
+
+
+def _received(noun: Token) -> Candidate | None:
+    """'The bill has drawn harsh criticism from lawmakers', 'the mayor faced criticism from residents for the
+    closures', 'Rubio won the support of governors': a stance held by whoever it comes from, about the
+    subject (and about what the for-phrase names, a second fragment)."""
+    verb = noun.head
+    preps = [c for c in [*noun.children, *verb.children] if c.dep_ == "prep"]
+    holder = next((g for c in preps if c.lower_ == "from" or c.lower_ == "of" and c.head.i == noun.i
+                   for g in c.children if g.dep_ == "pobj"), None)
+    subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+    if subj is None or subj.lower_ in NON_SPEAKERS | RELATIVE:
+        return None
+    doc = noun.doc
+    target = (subj.left_edge.idx, subj.right_edge.idx + len(subj.right_edge))
+    around = [*preps, *(holder.children if holder is not None else ())]
+    reason = next((c for c in around if c.dep_ == "prep" and c.lower_ in ("for", "over") and c.i > noun.i), None)
+    parts: tuple[tuple[int, int], ...] = ()
+    end = target[1]
+    if reason is not None:
+        span = trim(doc, list(reason.subtree), tight=True)
+        if span is not None:
+            parts, end = (target, span), span[1]
+    # ('Suu Kyi has faced sharp criticism for failing to ...': a stance nobody in the sentence holds is still one)
+    speaker = (mention_span(holder, reason if reason is not None and reason.head.i == holder.i else None)
+               if holder is not None else None)
+    while speaker is not None and len(speaker) > 1 and speaker[-1].dep_ in ("cc", "punct"):
+        speaker = speaker[:-1]
+    attr = Attribution(noun, phrase([verb, noun]), speaker, cue_type=RECEIVED_STANCES[noun.lower_])
+    return Candidate(attr, target[0], end, "stance", parts)
+
+
+def _certain_that(adjective: Token) -> Candidate | None:
+    """'The mayor is confident that the bridge will reopen', 'aides were adamant that nothing had changed': the
+    subject of the adjective's verb holds the that-clause (on the adjective or, as parsed, on the verb)."""
+    verb = adjective.head
+    content = next((c for c in [*adjective.children, *verb.children] if c.i > adjective.i
+                    and c.dep_ in ("ccomp", "advcl") and any(g.dep_ == "mark" and g.lower_ == "that"
+                                                             for g in c.children)), None)
+    subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+    if content is None or subj is None or subj.lower_ in NON_SPEAKERS | RELATIVE | {"it"}:
+        return None
+    span = trim(adjective.doc, list(content.subtree))
+    if span is None:
+        return None
+    return Candidate(Attribution(adjective, phrase([verb, adjective]), mention_span(subj, verb), cue_type=THOUGHT),
+                     span[0], span[1], "clause")
 
 
 def _claim(noun: Token) -> Candidate | None:
@@ -325,14 +386,26 @@ def _passive(cue: Token, lemma: str) -> Candidate | None:
     if lemma in PREPS and comp is None:
         comp = next((g for c in cue.children if c.dep_ == "prep" and c.i > cue.i and c.lower_ in PREPS[lemma]
                      for g in c.children if g.dep_ in ("pobj", "pcomp")), None)
-    speaker = mention_span(by) if by is not None else None
-    as_what = _regarded_as(cue) if lemma in REGARD else None
+    as_what = _regarded_as(cue, by) if lemma in REGARD else None
+    # (not 'some as a demotion' of 'was seen by some as a demotion': the as-phrase is no part of who)
+    hung_on_agent = as_what is not None and by is not None and as_what.head.i == by.i
+    speaker = mention_span(by, as_what if hung_on_agent else None) if by is not None else None
     if as_what is None and lemma in OBJECT and by is None:
         # "Sanders has been criticized for offering vague answers", "was widely criticized as sloppy"
-        as_what = next((c for c in cue.children if c.i > cue.i and c.dep_ == "prep" and c.lower_ in ("as", "for")),
-                       None)
+        # "Mr. Quiros was accused of using the funds": what he was accused of
+        preps = ("as", "for", "of") if lemma == "accuse" else ("as", "for")
+        as_what = next((c for c in cue.children if c.i > cue.i and c.dep_ == "prep" and c.lower_ in preps), None)
+    cue_text = phrase([cue, agent] if agent is not None else [cue])
+    attr = Attribution(cue, cue_text, speaker, cue_type=cue_type(lemma, "passive"))
+    if subj is not None and as_what is not None and subj.right_edge.i < cue.i < as_what.i:
+        # "Rubio is seen as the favourite", "Pence was dubbed the debate winner": what is regarded, and
+        # what it is regarded as; the verb between them is narration, in neither fragment
+        who, what = trim(doc, list(subj.subtree), tight=True), trim(doc, list(as_what.subtree))
+        if who is None or what is None:
+            return None
+        return Candidate(attr, who[0], what[1], "passive", (who, what))
     if subj is not None and as_what is not None:
-        tokens = list(subj.subtree) + list(as_what.subtree)  # "Rubio is seen as the favourite"
+        tokens = list(subj.subtree) + list(as_what.subtree)
     elif comp is not None and lemma in CLAUSE:
         tokens = list(comp.subtree)  # "was asked whether ...", "was told that ..."
     elif subj is not None and lemma in OBJECT and by is not None:
@@ -342,9 +415,7 @@ def _passive(cue: Token, lemma: str) -> Candidate | None:
     span = trim(doc, tokens)
     if span is None:
         return None
-    cue_text = phrase([cue, agent] if agent is not None else [cue])
-    return Candidate(Attribution(cue, cue_text, speaker, cue_type=cue_type(lemma, "passive")),
-                     span[0], span[1], "passive")
+    return Candidate(attr, span[0], span[1], "passive")
 
 
 def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] | None:
@@ -418,15 +489,29 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
             return object_phrase(cue, about[2]), extra + [about[0], about[1]], "prep"
         if objs:
             return object_phrase(cue, objs[0]), extra, "object"
+        gerund = next((c for c in kids if c.dep_ == "xcomp" and c.i > cue.i and c.lower_.endswith("ing")
+                       and not any(g.dep_ == "aux" for g in c.children)), None)
+        if gerund is not None:
+            # 'The senator supports keeping troops there', 'has opposed raising the gas tax': a gerund
+            # phrase is the object
+            return object_phrase(cue, gerund), extra, "object"
         oprds = [c for c in kids if c.dep_ == "oprd" and c.i > cue.i]
         if oprds and cue.dep_ != "acl" and cue.i + 1 < len(cue.doc):
             # 'he called Rubio “Little Marco”' parsed without an object: all up to what he called him
             return list(cue.doc[cue.i + 1 : oprds[-1].right_edge.i + 1]), extra, "object"
     if lemma in REGARD:
         objs = [c for c in kids if c.dep_ == "dobj" and c.i > cue.i]
-        as_what = _regarded_as(cue)
+        as_what = _regarded_as(cue, objs[0] if objs else None)
         if objs and as_what is not None and as_what.i > objs[0].i:
             return list(cue.doc[objs[0].left_edge.i : as_what.right_edge.i + 1]), extra, "object"
+    if lemma in REGARD or lemma == "call":
+        small = next((c for c in kids if c.dep_ == "ccomp" and c.i > cue.i and c.left_edge.i == cue.i + 1
+                      and any(g.dep_ == "nsubj" and g.i < c.i for g in c.children)
+                      and not any(g.dep_ in ("aux", "auxpass", "mark") for g in c.children)), None)
+        if small is not None and not any(c.dep_ == "dobj" for c in kids):
+            # 'Sanders calls Clinton unqualified', 'a third of voters consider the mayor honest': the parser
+            # made the object and what it is called a clause of their own
+            return list(small.subtree), extra, "object"
     if lemma not in CLAUSE:
         return None
     quoted = next((c for c in kids if c.i > cue.i and c.dep_ == "dobj" and c.left_edge.i > 0
@@ -439,7 +524,10 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
         return [answer], extra, "clause"  # "46 percent said yes", "they said so"
     # "43 percent said the same of Sanders": the same words again. Any other object of "say" is no content:
     # "said nothing about the delay", "said the word twice" would put words nobody said in `text`.
-    same = next((c for c in kids if c.i > cue.i and c.dep_ == "dobj" and c.lower_ == "same"), None)
+    # ("the same thing", "as much": the same pro-form)
+    same = next((c for c in kids if c.i > cue.i and c.dep_ in ("dobj", "advmod") and (
+        c.lower_ == "same" or c.lower_ in ("thing", "things") and any(g.lower_ == "same" for g in c.children)
+        or c.lower_ == "much" and c.i > 0 and cue.doc[c.i - 1].lower_ == "as")), None)
     if same is not None:
         return object_phrase(cue, same), extra, "object"
     that = _that_clause(cue)
@@ -498,10 +586,15 @@ def _attitude(noun: Token, lemma: str) -> tuple[Token, Token, Token] | None:
     return noun, prep, obj
 
 
-def _regarded_as(cue: Token) -> Token | None:
-    """What a verb of regard says its object is: 'as a test' or a bare complement ('considered it a mistake')."""
-    return next((c for c in cue.children if c.i > cue.i and (c.dep_ == "prep" and c.lower_ == "as"
-                                                              or c.dep_ in ("oprd", "xcomp", "ccomp"))), None)
+def _regarded_as(cue: Token, holder: Token | None = None) -> Token | None:
+    """What a verb of regard says its object is: 'as a test' or a bare complement ('considered it a mistake'),
+    or an as-phrase the parser hung on the object or the agent (`holder`): 'many voters see the plan as a
+    gift', 'was seen by some as a demotion'."""
+    found = next((c for c in cue.children if c.i > cue.i and (c.dep_ == "prep" and c.lower_ == "as"
+                                                               or c.dep_ in ("oprd", "xcomp", "ccomp"))), None)
+    if found is None and holder is not None:
+        found = next((c for c in holder.children if c.i > holder.i and c.dep_ == "prep" and c.lower_ == "as"), None)
+    return found
 
 
 def _that_clause(cue: Token) -> Token | None:
@@ -552,7 +645,8 @@ def source(cue: Token, lemma: str) -> Attribution | None:
         if verb.dep_ != "relcl":
             return None
         return Attribution(cue, None, subj.doc[subj.i : subj.i + 1], mention_span(verb.head, verb))
-    if low == "it" and lemma in COGNITION:
+    if low == "it" and lemma in COGNITION and (lemma not in EVIDENCE_VERBS or verb.i != cue.i):
+        # (but "It shows an officer stepping back": footage, a report; not 'it is necessary to show that ...')
         return None
     if low == "that":
         return None
@@ -562,10 +656,29 @@ def source(cue: Token, lemma: str) -> Attribution | None:
 def _according(cue: Token) -> Candidate | None:
     """'According to X, Y' -> X says Y (Y may itself report what someone said: the outer source wins)."""
     to = next((c for c in cue.children if c.lower_ == "to"), None)
-    pobj = next((c for c in to.children if c.dep_ == "pobj"), None) if to is not None else None
+    pobj = next((c for c in to.children if c.dep_ in ("pobj", "pcomp")), None) if to is not None else None
     if pobj is None:
         return None
+    if cue.dep_ == "ROOT":
+        return _according_opens(cue, to)
     return _adjunct_source(cue, pobj, "according to", "according")
+
+
+def _according_opens(cue: Token, to: Token) -> Candidate | None:
+    """'According to Rush Limbaugh, the move reeks of fear' parsed with "According" as the root: the source
+    runs to the first comma, the content is the rest of the sentence."""
+    doc = cue.doc
+    sent = cue.sent
+    if cue.i != sent.start:
+        return None
+    comma = next((t for t in doc[to.i + 1 : sent.end] if t.text == ","), None)
+    if comma is None or comma.i == to.i + 1:
+        return None
+    span = trim(doc, list(doc[comma.i + 1 : sent.end]))
+    if span is None:
+        return None
+    source = doc[to.i + 1 : comma.i]
+    return Candidate(Attribution(cue, "according to", source, cue_type=SPEECH), span[0], span[1], "according")
 
 
 def _poll_in(prep: Token) -> Candidate | None:
@@ -574,6 +687,20 @@ def _poll_in(prep: Token) -> Candidate | None:
     if pobj is None or pobj.lower_ not in POLL_NOUNS or prep.head.dep_ != "ROOT" or cue_lemma(prep.head.text):
         return None
     return _adjunct_source(prep, pobj, prep.text, "poll")
+
+
+def _sentence_side(cue: Token, skip: set[int]) -> list[Token] | None:
+    """The rest of the sentence when an adjunct source (its tokens: `skip`) opens it ("According to X, ...")
+    or closes it after a comma ("..., according to X."); None when it stands inside."""
+    sent = cue.sent
+    lo, hi = min(skip), max(skip)
+    before = [t for t in sent if t.i < lo]
+    after = [t for t in sent if t.i > hi]
+    if all(t.is_punct or t.is_space for t in after) and before and before[-1].text == ",":
+        return before
+    if all(t.is_punct or t.is_space for t in before) and after and after[0].text == ",":
+        return after
+    return None
 
 
 def _adjunct_source(cue: Token, pobj: Token, cue_text: str, construction: str) -> Candidate | None:
@@ -585,9 +712,14 @@ def _adjunct_source(cue: Token, pobj: Token, cue_text: str, construction: str) -
            and (clause.dep_ == "conj" or clause.lower_.endswith("ing"))):
         clause = clause.head
     skip = set(t.i for t in cue.subtree)
-    content = [t for t in clause.subtree if t.i not in skip]
+    content = contiguous([t for t in clause.subtree if t.i not in skip], cue)
+    whole = _sentence_side(cue, skip) if construction == "according" else None
+    if whole is not None and len(whole) > len(content):
+        # 'The firm, with $2 billion in debt, is near collapse, according to analysts': the source at a
+        # sentence's edge vouches for all of it, wherever the parser hung the phrase
+        content = whole
     # "Y, according to X, who ..." or "Y, sources said, according to X": keep the side with the clause
-    span = trim(cue.doc, contiguous(content, cue))
+    span = trim(cue.doc, content)
     if span is None:
         return None
     kind = EVIDENCE if construction == "poll" or pobj.lower_ in POLL_NOUNS | DATA_NOUNS else SPEECH

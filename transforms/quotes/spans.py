@@ -24,8 +24,9 @@ STATEMENT_NOUNS = {"statement", "statements", "letter", "tweet", "tweets", "post
                    "interview", "speech", "remarks", "message", "ad", "video", "op-ed", "column", "report"}
 # Adjuncts that end the content of an object cue: "endorsed Cruz last week", "praised Boyle at a press
 # conference", "criticized Bill Clinton during a debate", "mentioned it in a speech on Monday". "at" ends it
-# only before an event or a time, like "in" and "on" ("denounced the layoffs at the Oshawa plant" keeps it).
-ADJUNCT_PREPS = {"during", "after", "before", "since", "until", "amid", "despite", "throughout", "while"}
+# only before an event or a time, like "in" and "on" ("denounced the layoffs at the Oshawa plant" keeps it);
+# "because of" gives the reason ("expressed misgivings about the mayor because of his record").
+ADJUNCT_PREPS = {"during", "after", "before", "since", "until", "amid", "despite", "throughout", "while", "because"}
 EVENT_NOUNS = STATEMENT_NOUNS | {"rally", "rallies", "debate", "conference", "event", "call", "hearing", "appearance",
                                  "show", "program", "broadcast", "briefing", "meeting", "visit", "stop", "radio",
                                  "television", "town", "campaign", "opening", "remarks", "address", "session",
