@@ -759,6 +759,18 @@ def test_more_verbs_of_stance(nlp):
                                                         "The fact-checkers", "stance")
 
 
+def test_more_verbs_with_a_prepositional_object(nlp):
+    (q,) = quotes_of(nlp, "Health officials cautioned against large gatherings over the holidays.")
+    assert (q["text"], q["speaker"], q["cue"], q["cue_type"]) == ("large gatherings", "Health officials",
+                                                                  "cautioned against", "speech")
+    (q,) = quotes_of(nlp, "The senator spoke out against the pipeline.")
+    assert (q["text"], q["speaker"], q["cue"]) == ("the pipeline", "The senator", "spoke out against")
+    (q,) = quotes_of(nlp, "The mayor campaigned for the school bond measure.")
+    assert (q["text"], q["speaker"], q["cue_type"]) == ("the school bond measure", "The mayor", "stance")
+    (q,) = quotes_of(nlp, "The neighbours objected to the new tower.")
+    assert (q["text"], q["speaker"], q["cue"]) == ("the new tower", "The neighbours", "objected to")
+
+
 # ----------------------------------------------------------------------------- offset contract
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from([

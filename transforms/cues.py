@@ -52,7 +52,7 @@ PREPS: dict[str, tuple[str, ...]] = {
     "warn": ("of", "about", "against"),
     "call": ("for",),
     "talk": ("about",),
-    "speak": ("about", "of"),
+    "speak": ("about", "of", "against"),
     "refer": ("to",),
     "agree": ("with", "on"),
     "complain": ("about", "of"),
@@ -76,11 +76,13 @@ PREPS: dict[str, tuple[str, ...]] = {
     "side": ("with", "against"),
     "balk": ("at",),
     "spar": ("with", "over"),
-    "weigh": ("on",),
+    "weigh": ("on", "about"),
     "acquiesce": ("to",),
-    "press": ("for",),
+    "press": ("for", "on"),
     "apologize": ("for",),
     "brag": ("about",),
+    "insist": ("on",), "object": ("to",), "vouch": ("for",), "allude": ("to",), "caution": ("against",),
+    "plead": ("for",), "lobby": ("for", "against"), "campaign": ("for", "against"),
 }
 
 # Verbs of regard: "experts see the vote as a test", "Rubio is seen as the favourite", "considered it a mistake";
@@ -181,7 +183,7 @@ STANCE_VERBS = {"endorse", "criticize", "criticise", "praise", "reject", "denoun
                 "favour", "embrace", "champion", "rebuke", "assail", "lambaste", "deride", "bemoan", "applaud",
                 "welcome", "thank", "congratulate", "credit", "side", "distance", "balk", "rail", "lash",
                 "commend", "chide", "scold", "berate", "ridicule", "excoriate", "castigate", "fault", "admire",
-                "disparage", "belittle", "rate",
+                "disparage", "belittle", "rate", "campaign", "lobby", "object",
                 "acquiesce", "spar", "focus", "weigh"}
 # Nouns of saying that hold a belief rather than an utterance ("his belief that ...").
 THOUGHT_NOUNS = {"assumption", "belief", "beliefs", "fear", "fears", "hope", "hopes", "view", "conviction", "concern",
