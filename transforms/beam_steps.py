@@ -129,9 +129,6 @@ class AnnotateArticles(beam.DoFn):
         gc.freeze()
 
     def process(self, batch: list[dict[str, Any]]):
-        yield from self.annotate(batch)
-
-    def annotate(self, batch: list[dict[str, Any]]):
         """The outputs of one batch: articles rows (with nlp_status), and their entities and quotes rows."""
         todo = []
         for row in batch:
