@@ -262,7 +262,7 @@ def direct_cue(doc: Doc, text: str, marks: list[tuple[int, int]], mask: bytearra
     before = text[lo:start].rstrip(OPEN_MARKS + " \t")
     if word_count(doc, start, end) < MIN_DIRECT_WORDS and not before.endswith((",", ":")):
         return None  # a quoted phrase inside a sentence: a term or a title unless something cites it
-    return _nearest_cue(doc, start, end, lo, hi, mask)
+    return _nearest_cue(doc, start, end, lo, hi, mask) or _introducer(doc, text, lo, start, mask)
 
 
 def after_quote(doc: Doc, text: str, end: int, hi: int, mask: bytearray) -> Attribution | None:
@@ -319,10 +319,88 @@ def after_quote(doc: Doc, text: str, end: int, hi: int, mask: bytearray) -> Attr
         if cue_lemma(verb.text) in CLAUSE and all(t.is_alpha and t.is_lower for t in doc[first.i : name.start]):
             return Attribution(verb, phrase([verb, *(c for c in verb.children if c.dep_ == "prt")]),
                                doc[first.i : name.end])
+    return _speaker_then_cue(doc, first, hi, mask)
+
+
+def _speaker_then_cue(doc: Doc, first: Token, hi: int, mask: bytearray) -> Attribution | None:
+    """'“...,” the editorial read.', '“...,” the two write.' however the parser hung the words: a short
+    noun phrase (a determiner or possessive and a word or two, or a pronoun) and a reporting verb that
+    ends the sentence or its clause."""
+    if not (first.lower_ in SPEAKER_OPENERS or first.lower_ in PRONOUN_SPEAKERS):
+        return None
+    for tok in doc[first.i + 1 : min(len(doc), first.i + 1 + MAX_SURFACE_SPEAKER)]:
+        if tok.idx >= hi or mask[tok.idx] or not tok.is_alpha:
+            return None
+        if cue_lemma(tok.lower_) in CLAUSE:
+            if tok.i == first.i + 1 and first.lower_ in SPEAKER_OPENERS:
+                return None  # 'the report' needs a noun: "“...,” the said ..." is no speaker
+            nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+            if nxt is not None and not (nxt.is_punct or nxt.is_space or nxt.lower_ in SURFACE_AFTER_CUE):
+                return None  # '“...,” the two wrote off the debt': the verb goes on with an object
+            return Attribution(tok, tok.text, doc[first.i : tok.i])
+        if tok.lower_ in RELATIVE or cue_lemma(tok.lower_):
+            return None
     return None
 
 
+def _introducer(doc: Doc, text: str, lo: int, start: int, mask: bytearray) -> Attribution | None:
+    """'..., telling the crowd, “...”', 'Hillary shot back, “...”', 'as the prosecutor put it, “...”',
+    '..., writing “...”', however the parser hung the words (a quote inside a sentence often throws it):
+    a reporting verb a few words before the comma that opens the quote, with no other verb between."""
+    gap = doc.char_span(lo, start, alignment_mode="contract")
+    if gap is None or not len(gap):
+        return None
+    tail = [t for t in gap if not (t.is_space or t.is_quote and t.i == gap.end - 1)]
+    if not tail:
+        return None
+    comma = tail[-1].text == ","
+    words = tail[:-1] if comma else tail
+    for tok in reversed(words[-MAX_INTRODUCER_GAP - 1 :]):
+        if mask[tok.idx] or tok.is_punct or tok.sent.start != words[-1].sent.start:
+            return None
+        said = cue_lemma(tok.lower_) in SPEECH_INTRODUCERS or (
+            tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "back" and tok.lower_ in RETORTS)
+        put_it = tok.lower_ in ("put", "puts") and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "it"
+        if said or put_it:
+            if not comma and (tok.i != words[-1].i or not tok.lower_.endswith("ing")):
+                return None  # without a comma only a participle right before the quote: 'writing “...”'
+            subject = _subject_of(tok, mask)
+            if subject is None:
+                return None
+            extra = [doc[tok.i + 1]] if put_it or not said or doc[tok.i + 1].lower_ == "back" else []
+            return Attribution(tok, phrase([tok, *extra]), mention_span(subject, tok))
+        if tok.lower_ in RELATIVE or cue_lemma(tok.lower_) and not (
+                tok.lower_ == "back" and doc[tok.i - 1].lower_ in RETORTS):
+            return None
+    return None
+
+
+def _subject_of(verb: Token, mask: bytearray) -> Token | None:
+    """The verb's own subject, or for a participle ('..., telling the crowd') that of the clause before it."""
+    own = next((c for c in verb.children if c.dep_ == "nsubj" and c.i < verb.i and not mask[c.idx]), None)
+    if own is not None:
+        return own if own.lower_ not in RELATIVE else None
+    if not verb.lower_.endswith("ing"):
+        return None
+    subjects = [t for t in verb.sent if t.dep_ == "nsubj" and t.i < verb.i and t.head.i < verb.i
+                and not mask[t.idx] and t.lower_ not in RELATIVE]
+    return subjects[0] if subjects else None
+
+
 DASHES = "―—–"
+# Words that open a speaker's noun phrase after a quote ("“...,” the editorial read").
+SPEAKER_OPENERS = {"the", "a", "an", "his", "her", "their", "its", "one", "two", "both", "another", "this"}
+SURFACE_AFTER_CUE = {"in", "on", "at", "to", "during", "after", "last", "this", "yesterday", "today", "later",
+                     "recently", "earlier", "then", "again", "repeatedly", "simply", "once"}
+MAX_SURFACE_SPEAKER = 5  # tokens from a quote's end to its verb in "“...,” the two write"
+MAX_INTRODUCER_GAP = 4  # words between a verb and the comma that opens its quote: "telling the crowd,"
+# Verbs that introduce a quote after a comma; beliefs ("thinks, “...”") do not.
+SPEECH_INTRODUCERS = CLAUSE - {"believe", "think", "hope", "fear", "worry", "expect", "feel", "know", "suspect",
+                               "doubt", "show", "find", "learn", "figure", "guess", "reason", "continue", "realize",
+                               "realise", "understand", "assume", "remember", "decide", "determine", "discover",
+                               "notice", "rule", "convince", "persuade", "project", "recognize", "recognise"}
+# "shot back", "fired back": a retort.
+RETORTS = {"shot", "shoots", "shooting", "fired", "fires", "firing", "hit", "hits", "hitting", "wrote", "writes"}
 MAX_LABEL_TOKENS = 4  # "Plante:", "Premier Doug Ford:" before a quote
 MAX_ROLE_TOKENS = 3  # "screenwriter", "longtime party activist" before a name after a quote
 MAX_NAME_TO_CUE = 10  # tokens from a speaker's name after a quote to its reporting verb

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
+from transforms.cues import cue_lemma
 from transforms.entities import Mention
 from transforms.quote_marks import find_quoted, quoted_mask
 from transforms.quotes.direct import after_quote, direct_cue, direct_quotes, introduces, reports, runs_on
@@ -94,7 +95,7 @@ def extract_quotes(doc: Doc, mentions: list[Mention], text: str | None = None,
             continue
         inside = words_inside(doc, start, end, mask)
         if not inside:
-            if cand.construction == "clause-before":
+            if cand.construction == "clause-before" and not _ends_with_said(tok):
                 continue  # 'An impossible combination, they complain.' holds only when quoted
             quotes.append(make_quote(resolver, start, end, "indirect", cand.attr, cand.parts))
             continue
@@ -126,6 +127,12 @@ def extract_quotes(doc: Doc, mentions: list[Mention], text: str | None = None,
         spans = [piece for turn in turns for piece in turn.pieces()]
         quotes = [q for q in quotes if not any(s - 2 <= q.start_char < e or s <= q.end_char <= e for s, e in spans)]
     return _univocal(quotes + turns)
+
+
+def _ends_with_said(cue: Token) -> bool:
+    """'Those who take on debt struggle, even with a good job, he said.': a plain "said" that ends the
+    sentence reports what stands before it, however the parser hung that."""
+    return cue_lemma(cue.lower_) == "say" and all(t.is_punct or t.is_space for t in cue.doc[cue.i + 1 : cue.sent.end])
 
 
 def _univocal(quotes: list[Quote]) -> list[Quote]:

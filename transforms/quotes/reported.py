@@ -81,6 +81,8 @@ HEARSAY = {"reportedly", "allegedly", "reputedly", "purportedly"}
 # Verbs of BELIEF (too common to count alone) that report words said when they open an as-clause.
 SAID_AS = {"add", "post", "write", "mention", "answer", "counter"}
 PUT = {"put", "puts", "putting"}
+# What a source is (not) allowed to say, in the press's formula: no attribution of its own.
+PERMISSION = {"anonymity", "authorized", "authorised", "cleared"}
 # Every word reported_candidate can act on: any other token is rejected with one set lookup (most are).
 _TRIGGERS = frozenset().union(("according", "in", "clear"), PUT, STANCE_WORDS, CLAIM_NOUNS, INTENT_NOUNS, HEARSAY,
                               RECEIVED_STANCES, THOUGHT_ADJECTIVES, CUE_LEMMA)
@@ -128,6 +130,9 @@ def reported_candidate(tok: Token) -> Candidate | None:
         return None
     if tok.dep_ == "xcomp" and cue_lemma(tok.head.lower_) in ("decline", "refuse"):
         return None  # 'declined to comment on the case': nothing is attributed
+    if tok.dep_ in ("xcomp", "acl", "advcl", "relcl") and tok.left_edge.i > 0 and (
+            tok.doc[tok.left_edge.i - 1].lower_ in PERMISSION):
+        return None  # 'on condition of anonymity to discuss the sale', 'not authorized to reveal the terms'
     if tok.dep_ == "advmod" and not low.endswith("ing"):
         return None
     if any(c.dep_ in ("nsubjpass", "auxpass") for c in tok.children):
@@ -449,7 +454,10 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
     if (wh is not None and lemma in CLAUSE and any(c.dep_ in SUBJECTS for c in kids)
             and (lemma in WH_CUES or any(c.dep_ == "neg" for c in kids))):  # not 'Asked if ..., voters said
         return list(wh.subtree), extra, "clause"  # 'lawmakers have not said when they would take it up'
-    xcomps = [c for c in kids if c.dep_ == "xcomp" and c.i > cue.i]
+    # (a verb of saying takes its infinitive right after it: 'he said, on condition of anonymity to speak
+    # freely, ...' hangs the adjunct's infinitive on "said")
+    xcomps = [c for c in kids if c.dep_ == "xcomp" and c.i > cue.i
+              and (lemma in INFINITIVE or not any(t.dep_ == "prep" for t in cue.doc[cue.i + 1 : c.left_edge.i]))]
     if xcomps and (lemma in INFINITIVE or lemma in CLAUSE and lemma not in ADDRESSEE | BELIEF):
         return rest_of_phrase(cue, xcomps[0]), extra, "infinitive"
     preps = PREPS.get(lemma, ())
@@ -533,7 +541,7 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
     that = _that_clause(cue)
     if that is not None:
         return list(that.subtree), extra, "clause"
-    if any(c.dep_ == "xcomp" or c.dep_ == "dobj" and lemma not in ADDRESSEE for c in kids if c.i > cue.i):
+    if xcomps or any(c.dep_ == "dobj" and lemma not in ADDRESSEE for c in kids if c.i > cue.i):
         return None
     bare = next((c for c in kids if c.dep_ == "advcl" and c.i > cue.i and lemma not in BELIEF
                  and any(g.dep_ == "nsubj" for g in c.children) and not any(g.dep_ == "mark" for g in c.children)
@@ -605,7 +613,10 @@ def _that_clause(cue: Token) -> Token | None:
             continue
         for tok in child.subtree:
             edge = tok.left_edge
-            if tok.dep_ in ("ccomp", "acl", "relcl") and edge.lower_ == "that" and edge.dep_ == "mark":
+            # ('that' taken for an adverb of a clause with a subject of its own is its conjunction too)
+            if tok.dep_ in ("ccomp", "acl", "relcl") and edge.lower_ == "that" and (edge.dep_ == "mark" or (
+                    edge.dep_ == "advmod" and edge.head.i == tok.i
+                    and any(c.dep_ in ("nsubj", "nsubjpass") for c in tok.children))):
                 return tok
     return None
 

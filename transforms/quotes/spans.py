@@ -67,6 +67,8 @@ def trim(doc: Doc, tokens: list[Token], tight: bool = False) -> tuple[int, int] 
             last = edge - 1
             break
     while first <= last and (doc[first].dep_ == "mark" and doc[first].lower_ in ("that", "whether", "if")
+                             or doc[first].lower_ == "that" and doc[first].dep_ == "advmod"
+                             and doc[first].head.i > first
                              or doc[first].is_punct and doc[first].text not in OPEN_MARKS
                              or doc[first].is_space):
         first += 1
