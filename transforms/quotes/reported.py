@@ -433,6 +433,9 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
         # that the parser hung on it as a clause is a report of its own, not more content
         ccomps = [c for c in ccomps if c.i > cue.i or not (cue_lemma(c.lower_) in CLAUSE
                                                            and any(g.dep_ in SUBJECTS for g in c.children))]
+    # ('“You winning?” she said, but ... Melanie said yes': so is a quote's own cue)
+    ccomps = [c for c in ccomps if c.i > cue.i or not (cue_lemma(c.lower_) in CLAUSE and any(
+        g.dep_ in SUBJECTS and g.left_edge.i > 0 and cue.doc[g.left_edge.i - 1].is_quote for g in c.children))]
     if lemma in CLAUSE and ccomps:
         # "believes there are no good options, but that sometimes ...": a that-clause coordinated with the
         # content (the parser hangs it on the verb) is content too
@@ -529,7 +532,11 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
     answer = next((c for c in kids if c.i == cue.i + 1 and c.dep_ in ("intj", "dobj", "advmod")
                    and c.lower_ in ANSWERS), None)
     if answer is not None:
-        return [answer], extra, "clause"  # "46 percent said yes", "they said so"
+        words = [answer]  # "46 percent said yes", "they said so", "she said yes, yes, yes"
+        while words[-1].i + 2 < len(cue.doc) and cue.doc[words[-1].i + 1].text == "," and (
+                cue.doc[words[-1].i + 2].lower_ == answer.lower_):
+            words += [cue.doc[words[-1].i + 1], cue.doc[words[-1].i + 2]]
+        return words, extra, "clause"
     # "43 percent said the same of Sanders": the same words again. Any other object of "say" is no content:
     # "said nothing about the delay", "said the word twice" would put words nobody said in `text`.
     # ("the same thing", "as much": the same pro-form)
