@@ -836,6 +836,24 @@ def test_the_terms_of_anonymity_are_no_quote(nlp):
     assert q["text"] == "Nobody has offered to buy the mill"
 
 
+def test_a_quotes_own_cue_is_no_content_of_the_next_report(nlp):
+    quotes = quotes_of(nlp, "“Are you winning?” she asked, but Omar was drifting off again, and as the mayor went on "
+                            "about the budget, Lena said yes, yes, yes, over and over.")
+    assert [(q["text"], q["speaker"]) for q in quotes] == [("Are you winning?", "she"), ("yes, yes, yes", "Lena")]
+
+
+def test_what_something_is_called_comes_after_the_day(nlp):
+    (q,) = quotes_of(nlp, 'The union leader called the mayor\'s remarks on Tuesday "a slap in the face" to his '
+                          'members.')
+    assert q["text"].startswith('the mayor\'s remarks on Tuesday "a slap in the face"')
+    assert quotes_of(nlp, "Her remarks on Monday angered the union.") == []  # when, not what about
+
+
+def test_including_adds_to_the_object(nlp):
+    (q,) = quotes_of(nlp, "The council condemned the closures, including the shutdown of the east clinic.")
+    assert q["text"] == "the closures, including the shutdown of the east clinic"
+
+
 # ----------------------------------------------------------------------------- offset contract
 @given(st.lists(st.sampled_from([
     "“We will win,” he said.", "Anna Berg said the plan was “reckless”.", "\n\n", "“Open ", "close.” ",

@@ -183,8 +183,8 @@ def _stance(word: Token) -> Candidate | None:
     is the object or complement of."""
     prep = next((c for c in word.children if c.dep_ == "prep" and c.lower_ in STANCE_WORDS[word.lower_]), None)
     obj = next((c for c in prep.children if c.dep_ in ("pobj", "pcomp")), None) if prep is not None else None
-    if obj is None:
-        return None
+    if obj is None or obj.ent_type_ in ("DATE", "TIME"):
+        return None  # (not 'his remarks on Saturday': when, not what about)
     holder = next((c for c in word.children if c.dep_ == "poss"), None) or _from_whom(word)
     if holder is None and word.dep_ in ("dobj", "attr", "acomp", "oprd"):
         holder = next((c for c in word.head.children if c.dep_ == "nsubj"), None)

@@ -27,6 +27,8 @@ STATEMENT_NOUNS = {"statement", "statements", "letter", "tweet", "tweets", "post
 # only before an event or a time, like "in" and "on" ("denounced the layoffs at the Oshawa plant" keeps it);
 # "because of" gives the reason ("expressed misgivings about the mayor because of his record").
 ADJUNCT_PREPS = {"during", "after", "before", "since", "until", "amid", "despite", "throughout", "while", "because"}
+# Words that add examples to an object after a comma ("condemned the invasion, including the annexation").
+EXAMPLES = {"including", "especially", "particularly", "notably", "like", "such"}
 EVENT_NOUNS = STATEMENT_NOUNS | {"rally", "rallies", "debate", "conference", "event", "call", "hearing", "appearance",
                                  "show", "program", "broadcast", "briefing", "meeting", "visit", "stop", "radio",
                                  "television", "town", "campaign", "opening", "remarks", "address", "session",
@@ -144,15 +146,20 @@ def object_phrase(cue: Token, obj: Token) -> list[Token]:
     the parser hung it ("called the law a “crazy system” during a campaign stop", "backed the plan in a
     statement on Thursday"), or a phrase set off by a comma at its end ("her concerns, in large part")."""
     tokens = rest_of_phrase(cue, obj)
-    stop = next((c.left_edge.i for c in cue.children if c.i > obj.right_edge.i and _adjunct(c)), None)
+    # what the object is called comes after any adjunct: 'called the remarks on Saturday “a wake-up call”'
+    called = max((c.right_edge.i for c in cue.children if c.dep_ == "oprd" and c.i > obj.i), default=-1)
+    stop = next((c.left_edge.i for c in cue.children if called < c.i and c.i > obj.right_edge.i and _adjunct(c)),
+                None)
     for tok in tokens:
         if stop is not None and tok.i >= stop:
             break
+        if tok.i < called:
+            continue
         if tok.i > obj.i and tok.dep_ == "prep" and tok.lower_ in ADJUNCT_PREPS | {"in", "on"} and _adjunct(tok):
             stop = tok.i
         elif (tok.i > obj.i + 1 and tok.dep_ in ("prep", "npadvmod", "advmod") and tok.doc[tok.i - 1].text == ","
-              and tok.right_edge.i >= tokens[-1].i - 1):
-            stop = tok.i - 1
+              and tok.right_edge.i >= tokens[-1].i - 1 and tok.lower_ not in EXAMPLES):
+            stop = tok.i - 1  # but ', including its annexation of Crimea' names more of the object
     return tokens if stop is None else [t for t in tokens if t.i < stop]
 
 
