@@ -854,6 +854,20 @@ def test_including_adds_to_the_object(nlp):
     assert q["text"] == "the closures, including the shutdown of the east clinic"
 
 
+def test_a_clause_before_the_cue_is_no_content_when_one_follows_it(nlp):
+    quotes = quotes_of(nlp, "Although she conceded the rent was the main reason she left, Ms. Lind also said several "
+                            "“little things” made her leave.")
+    said = next(q for q in quotes if q["cue"] == "said")
+    assert (said["text"], said["speaker"]) == ("several “little things” made her leave", "Ms. Lind")
+
+
+def test_the_subject_nearest_the_cue_speaks(nlp):
+    (q,) = quotes_of(nlp, "The news that several aides had received bonuses set off another round of protests on "
+                          "Friday: union members said they are increasingly convinced the board mismanaged the fund.")
+    assert (q["speaker"], q["text"]) == ("union members", "they are increasingly convinced the board mismanaged the "
+                                                          "fund")
+
+
 # ----------------------------------------------------------------------------- offset contract
 @given(st.lists(st.sampled_from([
     "“We will win,” he said.", "Anna Berg said the plan was “reckless”.", "\n\n", "“Open ", "close.” ",

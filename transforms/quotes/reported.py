@@ -429,10 +429,10 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
     extra = [c for c in kids if c.dep_ == "prt"]
     ccomps = [c for c in kids if c.dep_ == "ccomp"]
     if any(c.i > cue.i for c in ccomps):
-        # 'Most voters say they are paying attention; 26 percent say they are not': a report before the cue
-        # that the parser hung on it as a clause is a report of its own, not more content
-        ccomps = [c for c in ccomps if c.i > cue.i or not (cue_lemma(c.lower_) in CLAUSE
-                                                           and any(g.dep_ in SUBJECTS for g in c.children))]
+        # 'Most voters say they are paying attention; 26 percent say they are not', 'While he acknowledged
+        # funding was a reason, Ham also noted ...': with a clause after the cue, one that the parser hung on it
+        # before the cue is a report or a clause of its own, not more content
+        ccomps = [c for c in ccomps if c.i > cue.i]
     # ('“You winning?” she said, but ... Melanie said yes': so is a quote's own cue)
     ccomps = [c for c in ccomps if c.i > cue.i or not (cue_lemma(c.lower_) in CLAUSE and any(
         g.dep_ in SUBJECTS and g.left_edge.i > 0 and cue.doc[g.left_edge.i - 1].is_quote for g in c.children))]
@@ -633,7 +633,11 @@ def source(cue: Token, lemma: str) -> Attribution | None:
     ("..., saying ..."), or, for a relative clause, the relative pronoun and what it refers to."""
     verb = cue
     for _ in range(4):
-        subj = next((c for c in verb.children if c.dep_ in SUBJECTS), None)
+        # the subject nearest before the verb ('The revelation ... set off fireworks: Republicans said ...'
+        # parsed with two subjects)
+        subjects = [c for c in verb.children if c.dep_ in SUBJECTS]
+        subj = max((c for c in subjects if c.i < verb.i), key=lambda c: c.i, default=None) or next(iter(subjects),
+                                                                                                   None)
         if subj is not None:
             break
         if any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children):
