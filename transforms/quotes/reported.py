@@ -633,11 +633,13 @@ def source(cue: Token, lemma: str) -> Attribution | None:
     ("..., saying ..."), or, for a relative clause, the relative pronoun and what it refers to."""
     verb = cue
     for _ in range(4):
-        # the subject nearest before the verb ('The revelation ... set off fireworks: Republicans said ...'
-        # parsed with two subjects)
         subjects = [c for c in verb.children if c.dep_ in SUBJECTS]
-        subj = max((c for c in subjects if c.i < verb.i), key=lambda c: c.i, default=None) or next(iter(subjects),
-                                                                                                   None)
+        subj = next(iter(subjects), None)
+        if len(subjects) > 1 and subj.i < verb.i:
+            # 'The revelation ... set off fireworks: Republicans said ...' parsed with two subjects: none
+            # before a colon or semicolon
+            stops = [t.i for t in verb.doc[subj.i : verb.i] if t.text in (":", ";")]
+            subj = next((c for c in subjects if stops and stops[-1] < c.i < verb.i), subj)
         if subj is not None:
             break
         if any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children):
