@@ -868,6 +868,37 @@ def test_the_subject_nearest_the_cue_speaks(nlp):
                                                           "fund")
 
 
+def _parsed(nlp, words, heads, deps):
+    """A Doc with the parse the bundled model gave a sentence of this shape, so that a rule for a misparse
+    is tested whatever a future model does with the words."""
+    from spacy.tokens import Doc
+
+    return Doc(nlp.vocab, words=words, heads=heads, deps=deps)
+
+
+def test_which_after_a_noun_refers_to_it_whatever_the_clause_is_called(nlp):
+    from transforms.quotes.reported import reported_candidate
+
+    doc = _parsed(nlp, "They turned to the health department which reported “ 1,204 cases ” in May .".split(),
+                  [1, 1, 1, 5, 5, 2, 7, 1, 10, 10, 7, 10, 10, 12, 1],
+                  ["nsubj", "ROOT", "prep", "det", "compound", "pobj", "nsubj", "advcl", "punct", "nummod", "dobj",
+                   "punct", "prep", "pobj", "punct"])
+    cand = reported_candidate(doc[7])
+    assert (cand.attr.speaker_span.text, cand.attr.antecedent.text) == ("which", "the health department")
+
+
+def test_as_after_the_object_is_what_it_is_regarded_as_and_when_is_no_speaker(nlp):
+    from transforms.quotes.reported import reported_candidate
+
+    doc = _parsed(nlp, "Years ago , a Globe article hailed the mayor as “ The Comeback Kid ” .".split(),
+                  [1, 5, 5, 5, 5, 5, 5, 8, 6, 5, 13, 13, 13, 9, 13, 5],
+                  ["npadvmod", "advmod", "punct", "det", "compound", "ROOT", "acl", "det", "dobj", "prep", "punct",
+                   "det", "compound", "pobj", "punct", "punct"])
+    cand = reported_candidate(doc[6])
+    assert doc.text[cand.start : cand.end] == "the mayor as “ The Comeback Kid ”"
+    assert cand.attr.speaker_span.text == "a Globe article"
+
+
 # ----------------------------------------------------------------------------- offset contract
 @given(st.lists(st.sampled_from([
     "“We will win,” he said.", "Anna Berg said the plan was “reckless”.", "\n\n", "“Open ", "close.” ",

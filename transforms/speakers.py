@@ -98,6 +98,11 @@ def mention_span(head: Token, cue: Token | None = None) -> Span:
         end -= 1
     while start < head.i and (doc[start].is_punct or doc[start].is_space):
         start += 1
+    commas = [t.i for t in doc[start : head.i] if t.text == ","]
+    if commas and all(t.dep_ in ("advmod", "npadvmod", "prep") or t.ent_type_ in ("DATE", "TIME") or t.is_punct
+                      or t.head.i < commas[-1] and t.head.dep_ in ("advmod", "npadvmod", "prep")
+                      for t in doc[start : commas[-1]] if t.head.i != t.i):
+        start = commas[-1] + 1  # 'Twenty-two years ago, a Times article hailed ...': when is no part of who
     if end - start <= MAX_MENTION_TOKENS:
         return doc[start:end]
     for tok in doc[start : head.i]:

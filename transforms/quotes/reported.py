@@ -609,6 +609,9 @@ def _regarded_as(cue: Token, holder: Token | None = None) -> Token | None:
                                                                or c.dep_ in ("oprd", "xcomp", "ccomp"))), None)
     if found is None and holder is not None:
         found = next((c for c in holder.children if c.i > holder.i and c.dep_ == "prep" and c.lower_ == "as"), None)
+        after = holder.right_edge.i + 1
+        if found is None and after < len(cue.doc) and cue.doc[after].lower_ == "as" and cue.doc[after].dep_ == "prep":
+            found = cue.doc[after]  # 'an article hailed Trump as “The Comeback Kid”', however "as" was hung
     return found
 
 
@@ -666,15 +669,27 @@ def source(cue: Token, lemma: str) -> Attribution | None:
             c.dep_ in ("acl", "relcl", "prep", "amod") for c in subj.children)):
         return None  # but "those surveyed said ...", "those who voted for him say ...", "those close to him"
     if low in RELATIVE:
-        if verb.dep_ != "relcl":
+        antecedent = verb.head if verb.dep_ == "relcl" else _antecedent(subj)
+        if antecedent is None:
             return None
-        return Attribution(cue, None, subj.doc[subj.i : subj.i + 1], mention_span(verb.head, verb))
+        return Attribution(cue, None, subj.doc[subj.i : subj.i + 1], mention_span(antecedent, verb))
     if low == "it" and lemma in COGNITION and (lemma not in EVIDENCE_VERBS or verb.i != cue.i):
         # (but "It shows an officer stepping back": footage, a report; not 'it is necessary to show that ...')
         return None
     if low == "that":
         return None
     return Attribution(cue, None, mention_span(subj, cue))
+
+
+def _antecedent(relative: Token) -> Token | None:
+    """'the Police Department which reported ...' parsed as an adverbial clause: the noun right before
+    the relative pronoun is what it refers to."""
+    if relative.i == 0 or relative.lower_ not in ("who", "which"):
+        return None
+    before = relative.doc[relative.i - 1]
+    if before.text == "," and relative.i > 1:
+        before = relative.doc[relative.i - 2]
+    return before if before.dep_ in ("pobj", "dobj", "nsubj", "nsubjpass", "appos", "conj", "attr") else None
 
 
 def _according(cue: Token) -> Candidate | None:
