@@ -4,7 +4,7 @@ import functools
 import hashlib
 import pathlib
 
-__version__ = "0.4.1"  # semver: bumped with every user-visible change
+__version__ = "0.4.2"  # semver: bumped with every user-visible change
 
 
 @functools.lru_cache(maxsize=1)
