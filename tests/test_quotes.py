@@ -22,6 +22,14 @@ def only(quotes, kind):
     return found[0]
 
 
+def _parsed(nlp, words, heads, deps):
+    """A Doc with the parse the bundled model gave a sentence of this shape, so that a rule for a misparse
+    is tested whatever a future model does with the words."""
+    from spacy.tokens import Doc
+
+    return Doc(nlp.vocab, words=words, heads=heads, deps=deps)
+
+
 # ----------------------------------------------------------------------------- quote marks
 @pytest.mark.parametrize(
     ("text", "inner"),
@@ -815,15 +823,12 @@ def test_a_sentence_that_ends_with_he_said_is_what_he_said(nlp):
 def test_said_for_the_first_time_that(nlp):
     # the parse of the bundled model for "Kirby also said for the first time that some emails ... have been
     # located": "that" an adverb of a relative clause on "time"
-    from spacy.tokens import Doc
-
     from transforms.quotes.reported import reported_candidate
 
-    words = "Kirby also said for the first time that some emails have been located .".split()
-    heads = [2, 2, 2, 2, 6, 6, 3, 12, 9, 12, 12, 12, 6, 2]
-    deps = ["nsubj", "advmod", "ROOT", "prep", "det", "amod", "pobj", "advmod", "det", "nsubjpass", "aux",
-            "auxpass", "relcl", "punct"]
-    doc = Doc(nlp.vocab, words=words, heads=heads, deps=deps)
+    doc = _parsed(nlp, "Kirby also said for the first time that some emails have been located .".split(),
+                  [2, 2, 2, 2, 6, 6, 3, 12, 9, 12, 12, 12, 6, 2],
+                  ["nsubj", "advmod", "ROOT", "prep", "det", "amod", "pobj", "advmod", "det", "nsubjpass", "aux",
+                   "auxpass", "relcl", "punct"])
     cand = reported_candidate(doc[2])
     assert doc.text[cand.start : cand.end] == "some emails have been located"
 
@@ -866,14 +871,6 @@ def test_the_subject_nearest_the_cue_speaks(nlp):
                           "Friday: union members said they are increasingly convinced the board mismanaged the fund.")
     assert (q["speaker"], q["text"]) == ("union members", "they are increasingly convinced the board mismanaged the "
                                                           "fund")
-
-
-def _parsed(nlp, words, heads, deps):
-    """A Doc with the parse the bundled model gave a sentence of this shape, so that a rule for a misparse
-    is tested whatever a future model does with the words."""
-    from spacy.tokens import Doc
-
-    return Doc(nlp.vocab, words=words, heads=heads, deps=deps)
 
 
 def test_which_after_a_noun_refers_to_it_whatever_the_clause_is_called(nlp):

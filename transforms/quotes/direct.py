@@ -367,7 +367,7 @@ def _introducer(doc: Doc, text: str, lo: int, start: int, mask: bytearray) -> At
             subject = _subject_of(tok, mask)
             if subject is None:
                 return None
-            extra = [doc[tok.i + 1]] if put_it or not said or doc[tok.i + 1].lower_ == "back" else []
+            extra = [doc[tok.i + 1]] if put_it or doc[tok.i + 1].lower_ == "back" else []
             return Attribution(tok, phrase([tok, *extra]), mention_span(subject, tok))
         if tok.lower_ in RELATIVE or cue_lemma(tok.lower_) and not (
                 tok.lower_ == "back" and doc[tok.i - 1].lower_ in RETORTS):

@@ -428,13 +428,11 @@ def _complement(cue: Token, lemma: str) -> tuple[list[Token], list[Token], str] 
     kids = list(cue.children)
     extra = [c for c in kids if c.dep_ == "prt"]
     ccomps = [c for c in kids if c.dep_ == "ccomp"]
-    if any(c.i > cue.i for c in ccomps):
-        # 'Most voters say they are paying attention; 26 percent say they are not', 'While he acknowledged
-        # funding was a reason, Ham also noted ...': with a clause after the cue, one that the parser hung on it
-        # before the cue is a report or a clause of its own, not more content
-        ccomps = [c for c in ccomps if c.i > cue.i]
-    # ('“You winning?” she said, but ... Melanie said yes': so is a quote's own cue)
-    ccomps = [c for c in ccomps if c.i > cue.i or not (cue_lemma(c.lower_) in CLAUSE and any(
+    # A clause the parser hung on the cue before it is no content when a clause follows the cue ('Most voters
+    # say they are paying attention; 26 percent say they are not', 'While he acknowledged funding was a reason,
+    # Ham also noted ...'), nor when it is a quote's own cue ('“You winning?” she said, but ... Melanie said yes')
+    after = any(c.i > cue.i for c in ccomps)
+    ccomps = [c for c in ccomps if c.i > cue.i or not (after or cue_lemma(c.lower_) in CLAUSE and any(
         g.dep_ in SUBJECTS and g.left_edge.i > 0 and cue.doc[g.left_edge.i - 1].is_quote for g in c.children))]
     if lemma in CLAUSE and ccomps:
         # "believes there are no good options, but that sometimes ...": a that-clause coordinated with the
